@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The README's two commands. Both set up what they need first, from a fresh clone.
+#   ./run.sh dry-run [ansible-playbook options]   dry run of tune-vm.yml on this machine + capacity report
+#   ./run.sh test [pytest options]                the whole test suite (lint, types, unit, JVM, kernel, Molecule)
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cd "$here"
+venv=${KAFKA_VMTUNE_VENV:-$here/.venv}
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+# Python venv with the project installed editable; re-installs only when the pins change.
+setup_python() {
+  local extras=$1 stamp
+  [ -x "$venv/bin/python" ] || { log "creating $venv"; python3 -m venv "$venv"; }
+  stamp="$venv/.installed-${extras:-base}-$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)"
+  if [ ! -e "$stamp" ]; then
+    log "installing Python dependencies into $venv"
+    "$venv/bin/python" -m pip install -q --upgrade pip
+    "$venv/bin/python" -m pip install -q -c constraints.txt -e ".${extras:+[$extras]}"
+    touch "$stamp"
+  fi
+  export PATH="$venv/bin:$PATH" VIRTUAL_ENV="$venv"
+}
+
+# Debian packages the tests need: podman for Molecule hosts, a JDK for the index mapper.
+setup_system() {
+  local pkgs="podman runc aardvark-dns debootstrap openjdk-17-jdk-headless" missing=""
+  for p in $pkgs; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+  if [ -n "$missing" ]; then
+    log "installing Debian packages:$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    apt-get install -y -qq $missing >/dev/null
+  fi
+}
+
+case "${1:-}" in
+  dry-run)
+    shift
+    setup_python ""
+    # Local machine inventory is ansible.cfg's default; --check changes nothing.
+    ansible-playbook tune-vm.yml --check --diff "$@"
+    ;;
+  test)
+    shift
+    setup_system
+    setup_python test
+    [ -x molecule/setup.sh ] && molecule/setup.sh
+    mkdir -p .artifacts
+    set +e
+    python -m pytest --junitxml=.artifacts/junit.xml "$@"
+    rc=$?
+    set -e
+    python .ci/summary.py .artifacts/junit.xml
+    exit "$rc"
+    ;;
+  *)
+    sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//'
+    exit 2
+    ;;
+esac
