@@ -1,0 +1,197 @@
+"""KafkaAdmin over confluent-kafka's AdminClient (control node only; imported lazily).
+
+describe_cluster gives the registered, unfenced brokers and the reported controller;
+list_topics gives every partition's replicas, ISR and leader in one metadata request;
+describe_configs gives each topic's effective min.insync.replicas; elect_leaders runs
+preferred elections. confluent-kafka 2.16 has no DescribeQuorum, so the KRaft quorum is
+only known when the caller passes it (see admin.parse_quorum_replication).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .admin import (
+    AdminError,
+    ClusterSnapshot,
+    ElectionResult,
+    PartitionState,
+    QuorumState,
+    TopicPartition,
+)
+
+# client_config keys whose values are secrets (never in a message, log or repr).
+_SECRET_KEY = re.compile(r"password|secret|jaas|token|credential|key\b|\.key|pem", re.I)
+MIN_ISR = "min.insync.replicas"
+
+
+class _Capture(logging.Handler):
+    """Keeps librdkafka's last log lines (instead of raw stderr) to explain a failure."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines = [*self.lines[-4:], record.getMessage()]
+
+
+class ConfluentAdmin:
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        client_config: Mapping[str, Any] | None = None,
+        *,
+        request_timeout: float = 30.0,
+        quorum: QuorumState | None = None,
+        config_refresh: float = 60.0,
+    ) -> None:
+        config = dict(client_config or {})
+        self._secrets = [
+            str(v) for k, v in config.items() if _SECRET_KEY.search(k) and str(v).strip()
+        ]
+        self._bootstrap = bootstrap_servers
+        self._timeout = request_timeout
+        self._quorum = quorum
+        self._config_refresh = config_refresh
+        self._min_isr: dict[str, int] = {}
+        self._default_min_isr = 1
+        self._configs_at = float("-inf")
+        self._capture = _Capture()
+        logger = logging.getLogger(f"kafka_vmtune.restart.admin.{id(self)}")
+        logger.propagate = False
+        logger.addHandler(self._capture)
+        try:
+            from confluent_kafka.admin import AdminClient
+        except ImportError as exc:
+            raise AdminError(f"confluent-kafka is not installed for this Python: {exc}") from None
+        conf: dict[str, Any] = {
+            "bootstrap.servers": bootstrap_servers,
+            "socket.timeout.ms": int(request_timeout * 1000),
+            "logger": logger,
+            **config,
+        }
+        try:
+            self._client = AdminClient(conf)
+        except Exception as exc:  # KafkaException / ValueError on a bad setting
+            raise AdminError(f"invalid client configuration: {self._redact(str(exc))}") from None
+
+    def __repr__(self) -> str:
+        return f"ConfluentAdmin(bootstrap_servers={self._bootstrap!r})"
+
+    def _redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def _error(self, what: str, exc: BaseException) -> AdminError:
+        self._client.poll(0)  # serve queued client logs into the capture handler
+        detail = _error_name(exc) or type(exc).__name__
+        logs = f" (client log: {self._capture.lines[-1]})" if self._capture.lines else ""
+        return AdminError(self._redact(f"{what} via {self._bootstrap} failed: {detail}{logs}"))
+
+    def _wait(self, future: Any) -> Any:
+        return future.result(timeout=self._timeout + 5)
+
+    def snapshot(self) -> ClusterSnapshot:
+        try:
+            cluster = self._wait(self._client.describe_cluster(request_timeout=self._timeout))
+            metadata = self._client.list_topics(timeout=self._timeout)
+        except Exception as exc:
+            raise self._error("describing the cluster", exc) from None
+        partitions = []
+        for name, topic in sorted(metadata.topics.items()):
+            if topic.error is not None:
+                raise AdminError(self._redact(f"topic {name} metadata error: {topic.error}"))
+            for pid, p in sorted(topic.partitions.items()):
+                partitions.append(
+                    PartitionState(
+                        topic=name,
+                        partition=pid,
+                        replicas=tuple(p.replicas),
+                        isr=tuple(p.isrs),
+                        leader=p.leader if p.leader >= 0 else None,
+                    )
+                )
+        brokers = frozenset(node.id for node in cluster.nodes)
+        self._refresh_min_isr(sorted(metadata.topics), sorted(brokers))
+        controller = cluster.controller.id if cluster.controller is not None else None
+        return ClusterSnapshot(
+            brokers=brokers,
+            partitions=tuple(partitions),
+            min_isr=dict(self._min_isr),
+            default_min_isr=self._default_min_isr,
+            controller_id=controller if controller is not None and controller >= 0 else None,
+            quorum=self._quorum,
+        )
+
+    def _refresh_min_isr(self, topics: Sequence[str], brokers: Sequence[int]) -> None:
+        """Topic configs change rarely: re-read them every config_refresh seconds and for
+        topics not seen yet. The topic value is already effective (override, else the
+        broker default); the broker default covers a topic whose entry is missing."""
+        # Re-exported by confluent_kafka.admin at runtime, not declared for type checkers.
+        from confluent_kafka.admin import (  # type: ignore[attr-defined]
+            ConfigResource,
+            ResourceType,
+        )
+
+        fresh = time.monotonic() - self._configs_at < self._config_refresh
+        wanted = [t for t in topics if not fresh or t not in self._min_isr]
+        if not wanted:
+            return
+        resources = [ConfigResource(ResourceType.TOPIC, t) for t in wanted]
+        if brokers:
+            resources.append(ConfigResource(ResourceType.BROKER, str(brokers[0])))
+        try:
+            futures = self._client.describe_configs(resources, request_timeout=self._timeout)
+            results = {res: self._wait(f) for res, f in futures.items()}
+        except Exception as exc:
+            raise self._error("reading min.insync.replicas", exc) from None
+        topic_values: dict[str, int] = {}
+        for res, entries in results.items():
+            entry = entries.get(MIN_ISR)
+            if entry is None or entry.value is None:
+                continue
+            if res.restype == ResourceType.BROKER:
+                self._default_min_isr = int(entry.value)
+            else:
+                topic_values[res.name] = int(entry.value)
+        for t in wanted:
+            self._min_isr[t] = topic_values.get(t, self._default_min_isr)
+        self._configs_at = time.monotonic()
+
+    def elect_preferred(self, partitions: Sequence[TopicPartition]) -> list[ElectionResult]:
+        if not partitions:
+            return []
+        from confluent_kafka import ElectionType
+        from confluent_kafka import TopicPartition as CTopicPartition
+
+        wanted = [CTopicPartition(tp.topic, tp.partition) for tp in partitions]
+        try:
+            answer = self._wait(
+                self._client.elect_leaders(
+                    ElectionType.PREFERRED,
+                    wanted,
+                    request_timeout=self._timeout,
+                    operation_timeout=self._timeout,
+                )
+            )
+        except Exception as exc:
+            raise self._error("preferred leader election", exc) from None
+        results = []
+        for ctp, err in answer.items():
+            message = None if err is None else self._redact(_error_name(err))
+            results.append(ElectionResult(TopicPartition(ctp.topic, ctp.partition), message))
+        return sorted(results, key=lambda r: r.tp)
+
+
+def _error_name(err: Any) -> str:
+    """'ELECTION_NOT_NEEDED: ...' from a KafkaException or KafkaError."""
+    kerr = err.args[0] if getattr(err, "args", None) else err
+    name = getattr(kerr, "name", None)
+    text = kerr.str() if hasattr(kerr, "str") else str(kerr)
+    return f"{name()}: {text}" if callable(name) else text

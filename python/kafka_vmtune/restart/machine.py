@@ -1,0 +1,486 @@
+"""The rolling-restart state machine.
+
+Per broker: GATE -> STOP -> AWAIT_EXIT -> START -> AWAIT_REGISTERED -> AWAIT_CAUGHT_UP ->
+ELECT -> VERIFY_LEADERS -> DONE. Every wait is bounded and polls through an injectable
+Clock, so the simulation runs on virtual time. Any failure raises a RestartError naming
+what blocked; nothing after it runs, so a second broker is never stopped while the first
+is unhealthy. The Ansible module calls run_gate / run_after_start around the service
+manager; roll() composes the same phases with a ServiceController.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from ..errors import VmtuneError
+from .admin import AdminError, ClusterSnapshot, KafkaAdmin, TopicPartition, election_failed
+from .gates import (
+    caught_up,
+    cluster_healthy,
+    gate_before_stop,
+    leadership_restored,
+    partitions_to_elect,
+    registered,
+)
+from .report import BrokerReport, RollReport
+
+
+class Phase(StrEnum):
+    GATE = "gate"
+    STOP = "stop"
+    AWAIT_EXIT = "await_exit"
+    START = "start"
+    AWAIT_REGISTERED = "await_registered"
+    AWAIT_CAUGHT_UP = "await_caught_up"
+    ELECT = "elect"
+    VERIFY_LEADERS = "verify_leaders"
+    DONE = "done"
+
+
+class Clock(Protocol):
+    def now(self) -> float: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
+    def now(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+class ServiceController(Protocol):
+    """The service manager on the broker hosts (systemd in production)."""
+
+    def stop(self, node_id: int) -> None: ...
+
+    def start(self, node_id: int) -> None: ...
+
+    def is_running(self, node_id: int) -> bool: ...
+
+
+@dataclass(frozen=True)
+class RollSettings:
+    gate_timeout: float = 600.0  # wait for the gate before stopping a broker
+    stop_timeout: float = 600.0  # wait for the process to exit (controlled shutdown)
+    start_timeout: float = 600.0  # from start until registered and unfenced (log recovery)
+    catchup_timeout: float = 1800.0  # until back in the ISR of every hosted partition
+    election_timeout: float = 120.0  # until it leads its preferred partitions again
+    poll_interval: float = 5.0
+    controller_last: bool = True
+    # Block when the KRaft quorum cannot be observed (see gates.QUORUM_UNKNOWN).
+    require_quorum: bool = False
+    # Brokers that must all be registered before any stop. None: the brokers being
+    # rolled plus every broker holding a replica.
+    expected_brokers: frozenset[int] | None = None
+
+
+class RestartError(VmtuneError):
+    """The roll stopped; message names the broker, the phase and what blocked."""
+
+    def __init__(self, node_id: int, phase: Phase, message: str) -> None:
+        super().__init__(message)
+        self.node_id = node_id
+        self.phase = phase
+
+
+class GateBlockedError(RestartError):
+    pass
+
+
+class BrokerDidNotStopError(RestartError):
+    pass
+
+
+class BrokerNotBackError(RestartError):
+    pass
+
+
+class NotCaughtUpError(RestartError):
+    pass
+
+
+class ElectionFailedError(RestartError):
+    pass
+
+
+class ServiceError(RestartError):
+    """The service manager refused or failed a stop/start."""
+
+
+class ClusterUnhealthyError(RestartError):
+    pass
+
+
+class RollFailedError(VmtuneError):
+    """The whole roll stopped; carries the roll report and the failure that stopped it."""
+
+    def __init__(self, message: str, report: RollReport, cause: RestartError) -> None:
+        super().__init__(message)
+        self.report = report
+        self.cause = cause
+
+
+Check = Callable[[ClusterSnapshot], list[str]]
+
+
+@dataclass(frozen=True)
+class WaitResult:
+    snapshot: ClusterSnapshot | None  # the snapshot that passed; None on timeout
+    first_reasons: list[str]  # why it had to wait at all (empty: passed at once)
+    last_reasons: list[str]  # why it still failed at the timeout
+    elapsed: float
+
+
+def wait_until(
+    admin: KafkaAdmin, clock: Clock, timeout: float, poll: float, check: Check
+) -> WaitResult:
+    """Poll check until it returns no reasons or timeout passes. An unreachable cluster is
+    a reason to wait (the bootstrap broker may be the one restarting), not a pass."""
+    started = clock.now()
+    first: list[str] = []
+    while True:
+        try:
+            snap: ClusterSnapshot | None = admin.snapshot()
+            reasons = check(snap) if snap is not None else []
+        except AdminError as exc:
+            snap, reasons = None, [f"cannot ask Kafka: {exc}"]
+        elapsed = clock.now() - started
+        if not reasons and snap is not None:
+            return WaitResult(snap, first, [], elapsed)
+        first = first or reasons
+        if elapsed >= timeout:
+            return WaitResult(None, first, reasons, elapsed)
+        clock.sleep(max(0.0, min(poll, timeout - elapsed)))
+
+
+def default_expected(snapshot: ClusterSnapshot, node_ids: Collection[int]) -> frozenset[int]:
+    holders = {r for p in snapshot.partitions for r in p.replicas}
+    return frozenset(node_ids) | holders
+
+
+def order_brokers(
+    node_ids: Sequence[int], active_controller: int | None, controller_last: bool = True
+) -> list[int]:
+    """Inventory order, de-duplicated, with the active controller moved last."""
+    order = list(dict.fromkeys(node_ids))
+    if controller_last and active_controller in order:
+        order.remove(active_controller)
+        order.append(active_controller)
+    return order
+
+
+def run_gate(
+    admin: KafkaAdmin,
+    node_id: int,
+    settings: RollSettings,
+    clock: Clock,
+    *,
+    report: BrokerReport | None = None,
+    node_ids: Collection[int] = (),
+) -> BrokerReport:
+    """GATE: wait until node_id may be stopped, or raise GateBlockedError naming what blocks."""
+    report = report or BrokerReport(node_id)
+    report.phase = Phase.GATE.value
+
+    def check(snap: ClusterSnapshot) -> list[str]:
+        expected = settings.expected_brokers or default_expected(snap, [*node_ids, node_id])
+        return gate_before_stop(snap, node_id, expected, require_quorum=settings.require_quorum)
+
+    res = wait_until(admin, clock, settings.gate_timeout, settings.poll_interval, check)
+    report.timings["gate"] = res.elapsed
+    report.note_wait("gate", res.elapsed, res.first_reasons)
+    if res.snapshot is None:
+        report.outcome = "failed"
+        report.error = (
+            f"broker {node_id} not stopped: safety gate still blocked after "
+            f"{settings.gate_timeout:g}s: {'; '.join(res.last_reasons)}"
+        )
+        raise GateBlockedError(node_id, Phase.GATE, report.error)
+    report.partitions_led_before = [str(tp) for tp in res.snapshot.led_by(node_id)]
+    report.was_controller = res.snapshot.active_controller == node_id
+    report.outcome = "gate_passed"
+    return report
+
+
+def _fail(
+    report: BrokerReport, exc: type[RestartError], phase: Phase, message: str
+) -> RestartError:
+    report.outcome = "failed"
+    report.phase = phase.value
+    report.error = message
+    return exc(report.node_id, phase, message)
+
+
+def _elect(admin: KafkaAdmin, tps: Sequence[TopicPartition]) -> dict[TopicPartition, str]:
+    """Errors per partition of one preferred election (empty: all elected)."""
+    try:
+        results = admin.elect_preferred(tps)
+    except AdminError as exc:
+        return {tp: f"cannot ask Kafka: {exc}" for tp in tps}
+    return {r.tp: r.error or "" for r in results if election_failed(r)}
+
+
+def run_after_start(
+    admin: KafkaAdmin,
+    node_id: int,
+    settings: RollSettings,
+    clock: Clock,
+    *,
+    report: BrokerReport | None = None,
+    elect: bool = True,
+) -> BrokerReport:
+    """AWAIT_REGISTERED -> AWAIT_CAUGHT_UP -> ELECT -> VERIFY_LEADERS for a started broker.
+
+    Leadership is only moved back once the broker is in the ISR of everything it hosts:
+    electing a replica that is still catching up stalls acks=all producers. elect=False
+    (check mode) stops after the catch-up and lists what would be elected.
+    """
+    report = report or BrokerReport(node_id)
+    poll = settings.poll_interval
+
+    report.phase = Phase.AWAIT_REGISTERED.value
+    res = wait_until(admin, clock, settings.start_timeout, poll, lambda s: registered(s, node_id))
+    report.timings["start"] = res.elapsed
+    report.note_wait("start", res.elapsed, res.first_reasons)
+    if res.snapshot is None:
+        raise _fail(
+            report,
+            BrokerNotBackError,
+            Phase.AWAIT_REGISTERED,
+            f"broker {node_id} did not come back: not registered and unfenced "
+            f"{settings.start_timeout:g}s after start ({'; '.join(res.last_reasons)}); "
+            "roll stopped with only this broker out",
+        )
+
+    report.phase = Phase.AWAIT_CAUGHT_UP.value
+    res = wait_until(admin, clock, settings.catchup_timeout, poll, lambda s: caught_up(s, node_id))
+    report.timings["catch_up"] = res.elapsed
+    report.note_wait("catch_up", res.elapsed, res.first_reasons)
+    if res.snapshot is None:
+        raise _fail(
+            report,
+            NotCaughtUpError,
+            Phase.AWAIT_CAUGHT_UP,
+            f"broker {node_id} is back but did not catch up within "
+            f"{settings.catchup_timeout:g}s: {'; '.join(res.last_reasons)}; "
+            "no leadership was moved to it and the roll stopped",
+        )
+
+    report.phase = Phase.ELECT.value
+    started = clock.now()
+    to_elect = partitions_to_elect(res.snapshot, node_id)
+    report.elected = [str(tp) for tp in to_elect]
+    if not elect:
+        report.partitions_led_after = [str(tp) for tp in res.snapshot.led_by(node_id)]
+        report.outcome = "would_elect" if to_elect else "caught_up"
+        return report
+    errors = _elect(admin, to_elect) if to_elect else {}
+
+    report.phase = Phase.VERIFY_LEADERS.value
+    first: list[str] = []
+    while True:
+        try:
+            snap = admin.snapshot()
+            missing = leadership_restored(snap, node_id)
+        except AdminError as exc:
+            snap, missing = None, [f"cannot ask Kafka: {exc}"]
+        elapsed = clock.now() - started
+        if not missing and snap is not None:
+            break
+        first = first or missing
+        if elapsed >= settings.election_timeout:
+            report.timings["election"] = elapsed
+            if errors:
+                detail = ", ".join(f"{tp} ({err})" for tp, err in sorted(errors.items())[:10])
+                raise _fail(
+                    report,
+                    ElectionFailedError,
+                    Phase.ELECT,
+                    f"preferred leader election for broker {node_id} failed after "
+                    f"{settings.election_timeout:g}s: {detail}; broker {node_id} is in sync, "
+                    "the cluster is healthy but unbalanced; the roll stopped",
+                )
+            raise _fail(
+                report,
+                ElectionFailedError,
+                Phase.VERIFY_LEADERS,
+                f"leadership not restored within {settings.election_timeout:g}s: "
+                f"{'; '.join(missing)}; the roll stopped",
+            )
+        # Retry what is still missing: an election can fail while an ISR change propagates.
+        if snap is not None:
+            retry = partitions_to_elect(snap, node_id)
+            errors = _elect(admin, retry) if retry else {}
+        clock.sleep(max(0.0, min(poll, settings.election_timeout - elapsed)))
+    report.timings["election"] = clock.now() - started
+    report.note_wait("election", report.timings["election"], first)
+    report.partitions_led_after = [str(tp) for tp in snap.led_by(node_id)]
+    report.phase = Phase.DONE.value
+    report.outcome = "restarted"
+    return report
+
+
+def await_exit(
+    service: ServiceController,
+    node_id: int,
+    settings: RollSettings,
+    clock: Clock,
+    report: BrokerReport,
+) -> None:
+    started = clock.now()
+    while service.is_running(node_id):
+        elapsed = clock.now() - started
+        if elapsed >= settings.stop_timeout:
+            report.timings["stop"] = elapsed
+            raise _fail(
+                report,
+                BrokerDidNotStopError,
+                Phase.AWAIT_EXIT,
+                f"broker {node_id} still running {settings.stop_timeout:g}s after stop; "
+                "the roll stopped",
+            )
+        clock.sleep(max(0.0, min(settings.poll_interval, settings.stop_timeout - elapsed)))
+    report.timings["stop"] = clock.now() - started
+
+
+def run_final_check(
+    admin: KafkaAdmin,
+    node_id: int,
+    settings: RollSettings,
+    clock: Clock,
+    *,
+    node_ids: Collection[int] = (),
+) -> WaitResult:
+    """After the last broker: wait (gate_timeout) until every broker is registered and no
+    partition is under-replicated, so a roll never ends 'ok' on a broker that died during
+    it. node_id is the last broker restarted, for the message."""
+
+    def check(snap: ClusterSnapshot) -> list[str]:
+        expected = settings.expected_brokers or default_expected(snap, node_ids)
+        return cluster_healthy(snap, expected)
+
+    res = wait_until(admin, clock, settings.gate_timeout, settings.poll_interval, check)
+    if res.snapshot is None:
+        raise ClusterUnhealthyError(
+            node_id,
+            Phase.DONE,
+            f"cluster not healthy after {settings.gate_timeout:g}s: {'; '.join(res.last_reasons)}",
+        )
+    return res
+
+
+def already_restarted(
+    process_start_time: float | None, run_started: float, settings_in_effect: bool
+) -> bool:
+    """Resume rule: skip a broker whose process started after this run began and already
+    runs with the required settings (limits/environment) in effect."""
+    return (
+        process_start_time is not None and process_start_time >= run_started and settings_in_effect
+    )
+
+
+SkipRule = Callable[[int], bool] | Collection[int] | None
+
+
+def _skipper(skip: SkipRule) -> Callable[[int], bool]:
+    if skip is None:
+        return lambda _n: False
+    if callable(skip):
+        return skip
+    done = frozenset(skip)
+    return lambda n: n in done
+
+
+def _service_call(
+    call: Callable[[int], None], node: int, phase: Phase, report: BrokerReport
+) -> None:
+    report.phase = phase.value
+    try:
+        call(node)
+    except Exception as exc:  # whatever the service manager raised, it ends the roll
+        raise _fail(
+            report, ServiceError, phase, f"{phase.value} of broker {node} failed: {exc}"
+        ) from exc
+
+
+def _active_controller(admin: KafkaAdmin) -> int | None:
+    try:
+        return admin.snapshot().active_controller
+    except AdminError:
+        return None  # the gate will wait for Kafka and say why
+
+
+def roll(
+    admin: KafkaAdmin,
+    service: ServiceController,
+    node_ids: Sequence[int],
+    settings: RollSettings,
+    clock: Clock,
+    *,
+    skip: SkipRule = None,
+) -> RollReport:
+    """Restart node_ids one at a time. skip: node ids (or a predicate on a node id) that
+    are already done, e.g. built with already_restarted() when resuming a run. Raises
+    RollFailedError (with the report so far) at the first failure."""
+    is_done = _skipper(skip)
+    report = RollReport()
+    queue = order_brokers(node_ids, _active_controller(admin), settings.controller_last)
+    report.order = list(queue)
+    restarted: list[int] = []
+    while queue:
+        if settings.controller_last and len(queue) > 1:
+            active = _active_controller(admin)
+            if active in queue[:-1]:
+                queue.remove(active)
+                queue.append(active)
+                report.notes.append(f"active controller is now broker {active}: restarting it last")
+        node = queue.pop(0)
+        broker = BrokerReport(node)
+        report.brokers.append(broker)
+        if is_done(node):
+            broker.outcome = broker.phase = "skipped"
+            continue
+        try:
+            run_gate(admin, node, settings, clock, report=broker, node_ids=node_ids)
+            _service_call(service.stop, node, Phase.STOP, broker)
+            broker.phase = Phase.AWAIT_EXIT.value
+            await_exit(service, node, settings, clock, broker)
+            _service_call(service.start, node, Phase.START, broker)
+            run_after_start(admin, node, settings, clock, report=broker)
+        except RestartError as exc:
+            report.outcome = "failed"
+            untouched = list(queue)
+            report.message = (
+                f"stopped at broker {node} ({exc.phase.value}): {exc}. "
+                f"Restarted: {restarted or 'none'}; not touched: {untouched or 'none'}"
+            )
+            raise RollFailedError(report.message, report, exc) from exc
+        restarted.append(node)
+    try:
+        final = run_final_check(
+            admin, restarted[-1] if restarted else -1, settings, clock, node_ids=node_ids
+        )
+    except RestartError as exc:
+        report.outcome = "failed"
+        report.message = (
+            f"stopped at the final check: every broker was restarted but {exc}. "
+            f"Restarted: {restarted or 'none'}"
+        )
+        raise RollFailedError(report.message, report, exc) from exc
+    report.notes.extend(
+        f"final check: waited {final.elapsed:.1f}s: {r}" for r in final.first_reasons[:1]
+    )
+    report.outcome = "ok"
+    skipped = [b.node_id for b in report.brokers if b.outcome == "skipped"]
+    report.message = f"restarted {restarted or 'none'}" + (
+        f"; skipped (already done) {skipped}" if skipped else ""
+    )
+    report.order = [b.node_id for b in report.brokers]
+    return report
