@@ -1,0 +1,260 @@
+"""kafka-vmtune command line: inspect, plan, check (and fleet, when installed).
+
+Every error reaches the operator as one line `kafka-vmtune: error: ...` on stderr with a
+non-zero exit (2; 3 = UNKNOWN for `check`, the Nagios convention), and nothing is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from . import __version__
+from .errors import InputError, VmtuneError
+from .model import DEFAULT_LEAK_FRACTION
+from .recommend import DEFAULT_CRITICAL, DEFAULT_FLOOR, DEFAULT_WARN, level_code
+
+PROG = "kafka-vmtune"
+USAGE_ERROR = 2
+NAGIOS_UNKNOWN = 3
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors and a per-command exit code."""
+
+    error_code = USAGE_ERROR
+
+    def error(self, message: str) -> NoReturn:
+        print(f"{PROG}: error: {message}", file=sys.stderr)
+        sys.exit(self.error_code)
+
+
+def _add_target(p: argparse.ArgumentParser) -> None:
+    who = p.add_mutually_exclusive_group()
+    who.add_argument("--pid", type=int, help="broker PID (default: the unit's, else search)")
+    who.add_argument("--unit", help="systemd unit of the broker, e.g. kafka.service")
+    p.add_argument(
+        "--server-properties", metavar="P", help="server.properties (default: from the cmdline)"
+    )
+    p.add_argument("--headroom", type=float, default=1.5, help="factor on the model (default 1.5)")
+    p.add_argument("--floor", type=int, default=DEFAULT_FLOOR, help="minimum recommendation")
+    p.add_argument(
+        "--leak-fraction",
+        type=float,
+        default=DEFAULT_LEAK_FRACTION,
+        help="share of segments rolled between GCs on leaking versions (default 0.25)",
+    )
+    p.add_argument(
+        "--sysctl-file",
+        default="/etc/sysctl.d/60-kafka-vmtune.conf",
+        help="the sysctl file kafka-vmtune manages (checked for overrides)",
+    )
+
+
+def _inspect(args: argparse.Namespace, warn: float, critical: float) -> dict[str, Any]:
+    from .host import inspect_host
+
+    return inspect_host(
+        pid=args.pid,
+        unit=args.unit,
+        server_properties=args.server_properties,
+        headroom=args.headroom,
+        floor=args.floor,
+        warn_ratio=warn,
+        critical_ratio=critical,
+        sysctl_file=args.sysctl_file,
+        leak_fraction=args.leak_fraction,
+    )
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from .render import host_report
+
+    report = _inspect(args, DEFAULT_WARN, DEFAULT_CRITICAL)
+    print(json.dumps(report, indent=2) if args.json else host_report(report))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from . import prometheus
+
+    if args.prometheus:
+        prometheus.check_target(args.prometheus)
+    report = _inspect(args, args.warn, args.critical)
+    st = report["status"]
+    rec = report["recommendation"]
+    used = "n/a" if st["used"] is None else str(st["used"])
+    limit = st["limit"]
+    thresholds = f"{int(limit * args.warn)};{int(limit * args.critical)};0;{limit}"
+    perf = [f"required={rec['required']};{thresholds}"]
+    if st["used"] is not None:
+        perf.insert(0, f"used={st['used']};{thresholds}")
+    if args.prometheus:
+        prometheus.write_atomic(args.prometheus, prometheus.render(report))
+    print(
+        f"KAFKA-VMTUNE {st['level'].upper()} - used {used} of {limit} map areas,"
+        f" required {rec['required']}, recommended {rec['recommended']} | {' '.join(perf)}"
+    )
+    for reason in st["reasons"]:
+        print(reason)
+    return level_code(st["level"])
+
+
+def _load_yaml(path: str) -> object:
+    import yaml
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError as e:
+        raise InputError(f"cannot read {path}: {e.strerror or e}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(e, "problem", None) or type(e).__name__
+        raise InputError(f"{path}: malformed YAML{where}: {problem}") from None
+
+
+_TOPIC_OPTIONS = (
+    ("partitions", int),
+    ("replication_factor", int),
+    ("retention_ms", int),
+    ("retention_bytes", int),
+    ("segment_ms", int),
+    ("segment_bytes", int),
+    ("ingress_bytes_per_s", float),
+    ("cleanup_policy", str),
+    ("compacted_bytes", int),
+)
+
+
+def _plan_from_options(args: argparse.Namespace) -> dict[str, Any]:
+    if args.partitions is None:
+        raise InputError("plan needs --file FILE or at least --partitions")
+    topic = {k: getattr(args, k) for k, _ in _TOPIC_OPTIONS if getattr(args, k) is not None}
+    topic["name"] = "topics"
+    doc: dict[str, Any] = {"brokers": args.brokers, "topics": [topic]}
+    for key in ("version", "cpus", "growth"):
+        if getattr(args, key) is not None:
+            doc[key] = getattr(args, key)
+    return doc
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from .render import plan_report
+    from .whatif import plan_from_dict
+
+    given = [k for k, _ in _TOPIC_OPTIONS if getattr(args, k) is not None]
+    if args.file is not None:
+        if given:
+            raise InputError(f"--file cannot be combined with --{given[0].replace('_', '-')}")
+        doc = _load_yaml(args.file)
+        if not isinstance(doc, dict):
+            raise InputError(f"{args.file}: must be a YAML mapping with brokers and topics")
+        label = args.file
+    else:
+        doc = _plan_from_options(args)
+        label = ""
+    for key in ("headroom", "floor", "current_max_map_count", "leak_fraction"):
+        if getattr(args, key) is not None:
+            doc[key] = getattr(args, key)
+    try:
+        plans = [p.as_dict() for p in plan_from_dict(doc)]
+    except InputError as e:
+        msg = str(e)
+        if not label:
+            # One topic from options: name the option, not the YAML path.
+            field, _, rest = msg.partition(": ")
+            option = "--" + field.removeprefix("topics[0].").replace("_", "-")
+            raise InputError(f"{option}: {rest}") from None
+        raise InputError(f"{label}: {msg}") from None
+    if args.json:
+        print(json.dumps({"schema": 1, "brokers": plans}, indent=2))
+    else:
+        print(plan_report(plans))
+    return 0
+
+
+def _register_fleet(sub: Any) -> None:
+    """Add `fleet` when fleet.py is installed; a broken fleet.py is an error, not a skip."""
+    try:
+        fleet = importlib.import_module(f"{__package__}.fleet")
+    except ImportError:
+        if os.path.exists(os.path.join(os.path.dirname(__file__), "fleet.py")):
+            raise
+        return
+    fleet.register(sub)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="Size, check and report vm.max_map_count for Kafka brokers.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("inspect", help="what this host's broker maps, needs and should set")
+    _add_target(p)
+    p.add_argument("--json", action="store_true", help="the host report as JSON")
+    p.set_defaults(func=cmd_inspect)
+
+    p = sub.add_parser("plan", help="what-if model for brokers and topics that may not exist")
+    p.add_argument("--file", metavar="PLAN.yaml", help="brokers and topics (examples/plan.yaml)")
+    p.add_argument("--brokers", type=int, default=1, help="broker count (default 1)")
+    for key, kind in _TOPIC_OPTIONS:
+        p.add_argument("--" + key.replace("_", "-"), type=kind, help=argparse.SUPPRESS)
+    p.add_argument("--kafka-version", dest="version", help="Kafka version, e.g. 4.0.0")
+    p.add_argument("--cpus", type=int, help="CPUs per broker (default 4)")
+    p.add_argument("--growth", type=float, help="factor on projected segments (default 1)")
+    p.add_argument("--headroom", type=float)
+    p.add_argument("--floor", type=int)
+    p.add_argument("--leak-fraction", type=float)
+    p.add_argument(
+        "--current", dest="current_max_map_count", type=int, help="brokers' current limit"
+    )
+    p.add_argument("--json", action="store_true")
+    p.epilog = (
+        "one topic set from options: --partitions --replication-factor --retention-ms"
+        " --retention-bytes --segment-ms --segment-bytes --ingress-bytes-per-s"
+        " --cleanup-policy --compacted-bytes"
+    )
+    p.set_defaults(func=cmd_plan)
+
+    p = sub.add_parser("check", help="monitoring check: exit 0 ok, 1 warn, 2 critical, 3 unknown")
+    p.error_code = NAGIOS_UNKNOWN
+    _add_target(p)
+    p.add_argument("--warn", type=float, default=DEFAULT_WARN, metavar="R")
+    p.add_argument("--critical", type=float, default=DEFAULT_CRITICAL, metavar="R")
+    p.add_argument("--prometheus", metavar="FILE", help="also write a node_exporter textfile")
+    p.set_defaults(func=cmd_check, error_code=NAGIOS_UNKNOWN)
+
+    _register_fleet(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except VmtuneError as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return int(getattr(args, "error_code", USAGE_ERROR))
+    except OSError as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return int(getattr(args, "error_code", USAGE_ERROR))
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,162 @@
+"""Plain-text tables for people: the host report and what-if plans."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]], right: set[int]) -> str:
+    """A left/right aligned text table; `right` holds the indexes of numeric columns."""
+    cells = [[str(h) for h in headers]] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+
+    def line(row: list[str]) -> str:
+        parts = [
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        return "  ".join(parts).rstrip()
+
+    out = [line(cells[0]), line(["-" * w for w in widths])]
+    out += [line(r) for r in cells[1:]]
+    return "\n".join(out)
+
+
+def model_table(model: dict[str, Any]) -> str:
+    rows: list[list[object]] = [
+        [t["symbol"], t["name"], t["count"], t["per_unit"], t["areas"], t["source"], t["detail"]]
+        for t in model["terms"]
+    ]
+    body = table(
+        ["term", "what", "count", "x", "areas", "source", "where it comes from"],
+        rows,
+        right={2, 3, 4},
+    )
+    total = (
+        f"base {model['base']} areas x headroom {model['headroom']:g}"
+        f" = required {model['required']}"
+    )
+    return f"{body}\n{total}"
+
+
+def recommendation_text(rec: dict[str, Any]) -> str:
+    nofile = rec["nofile"]
+    cur = "unknown" if nofile["current"] is None else nofile["current"]
+    return "\n".join(
+        [
+            f"vm.max_map_count: {rec['action']} -> {rec['recommended']} ({rec['reason']})",
+            f"open files (LimitNOFILE): current {cur}, required {nofile['required']},"
+            f" recommended {nofile['recommended']} ({nofile.get('detail', '')})",
+        ]
+    )
+
+
+def status_text(status: dict[str, Any]) -> str:
+    used = "n/a" if status["used"] is None else status["used"]
+    head = f"status {status['level'].upper()}: used {used} / limit {status['limit']}"
+    return "\n".join([head] + [f"  - {r}" for r in status["reasons"]])
+
+
+def _sysctl_text(s: dict[str, Any]) -> str:
+    boot = "not set in any sysctl file (kernel default at boot)"
+    if s["boot_value"] is not None:
+        boot = f"{s['boot_value']} from {s['boot_source']}"
+    lines = [
+        f"vm.max_map_count live {s['live']} ({'writable' if s['writable'] else 'read-only'}),"
+        f" at boot: {boot}"
+    ]
+    for st in s["settings"]:
+        lines.append(f"  set in {st['path']}:{st['line']} = {st['value']}")
+    if s["overridden_by"]:
+        lines.append(f"  {s['ours']} is overridden by: {', '.join(s['overridden_by'])}")
+    return "\n".join(lines)
+
+
+def host_report(report: dict[str, Any]) -> str:
+    k = report["kafka"]
+    parts = [f"kafka-vmtune report for {report['hostname']} at {report['generated_at']}"]
+    if k["found"]:
+        leak = {True: "affected", False: "fixed", None: "unknown"}[k["leak_affected"]]
+        proc = report["process"]
+        parts.append(
+            f"Kafka PID {k['pid']} version {k['version'] or 'unknown'} (KAFKA-19390 leak: {leak}),"
+            f" {proc['threads']} threads, config {k['server_properties'] or 'not found'}"
+        )
+        if k.get("other_pids"):
+            parts.append(f"other Kafka processes: {k['other_pids']}")
+    else:
+        cfg = k["server_properties"]
+        parts.append(
+            "no running Kafka broker found"
+            + (f"; log dirs from {cfg}" if cfg else "; model from defaults")
+        )
+    m = report["maps"]
+    if m:
+        parts.append(
+            f"maps: {m['total']} areas; index {m['index_areas']} ({m['index_files_mapped']} files,"
+            f" {m['leaked']} leaked, {m['deleted']} pending delete), remote cache"
+            f" {m['remote_cache']}, other {m['other']}"
+        )
+    d = report["disk"]
+    if d:
+        parts.append(
+            f"disk: {d['partitions']} partitions, {d['segments']} segments,"
+            f" {d['index_files']} non-empty index files in {', '.join(d['log_dirs'])}"
+        )
+        if d["top_topics"]:
+            top = ", ".join(f"{t} {n}" for t, n in d["top_topics"][:5])
+            parts.append(f"  largest topics (index files): {top}")
+    parts.append(_sysctl_text(report["sysctl"]))
+    parts.append("")
+    parts.append(model_table(report["model"]))
+    parts.append("")
+    parts.append(recommendation_text(report["recommendation"]))
+    parts.append(status_text(report["status"]))
+    if report["top_processes"]:
+        parts.append("")
+        parts.append(
+            table(
+                ["pid", "process", "map areas"],
+                [[p["pid"], p["comm"], p["areas"]] for p in report["top_processes"]],
+                right={0, 2},
+            )
+        )
+    return "\n".join(parts)
+
+
+def plan_report(plans: Sequence[dict[str, Any]]) -> str:
+    """Brokers with the same figures are shown once, as a class."""
+    classes: dict[tuple[int, int, int], list[dict[str, Any]]] = {}
+    for p in plans:
+        key = (p["replicas"], p["segments"], p["model"]["required"])
+        classes.setdefault(key, []).append(p)
+    rows = []
+    for members in classes.values():
+        p = members[0]
+        names = ", ".join(m["broker"] for m in members[:4]) + (
+            f" (+{len(members) - 4})" if len(members) > 4 else ""
+        )
+        rec = p["recommendation"]
+        rows.append(
+            [
+                names,
+                p["replicas"],
+                p["segments"],
+                p["model"]["base"],
+                p["model"]["required"],
+                rec["recommended"],
+                rec["nofile"]["recommended"],
+            ]
+        )
+    parts = [
+        table(
+            ["brokers", "replicas", "segments", "base", "required", "max_map_count", "nofile"],
+            rows,
+            right={1, 2, 3, 4, 5, 6},
+        )
+    ]
+    worst = max(plans, key=lambda p: p["model"]["required"])
+    parts += ["", f"model of the busiest broker ({worst['broker']}):", model_table(worst["model"])]
+    parts += ["", recommendation_text(worst["recommendation"])]
+    return "\n".join(parts)

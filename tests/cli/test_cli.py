@@ -1,0 +1,243 @@
+"""The console script end to end: exit codes, JSON schema, prometheus file, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CLI = Path(sys.executable).parent / "kafka-vmtune"
+REPO = Path(__file__).resolve().parents[2]
+REPORT_KEYS = {
+    "schema",
+    "hostname",
+    "generated_at",
+    "kafka",
+    "process",
+    "maps",
+    "disk",
+    "sysctl",
+    "model",
+    "recommendation",
+    "status",
+    "top_processes",
+}
+TERM_KEYS = {"symbol", "name", "count", "per_unit", "areas", "source", "detail"}
+SAMPLE = re.compile(r"^(kafka_vmtune_[a-z_]+)(\{pid=\"\d+\"\})? (-?\d+(\.\d+)?)$")
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    """The installed console script, as an operator runs it."""
+    return subprocess.run(
+        [str(CLI), *args], capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int, *words: str) -> None:
+    assert result.returncode == code, (result.stdout, result.stderr)
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("kafka-vmtune: error: ")
+    for w in words:
+        assert w in lines[0]
+    assert result.stdout == ""
+
+
+def test_inspect_prints_limit_persistence_processes_and_model() -> None:
+    r = run("inspect")
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert re.search(r"vm.max_map_count live \d+", out)
+    assert "at boot:" in out
+    for symbol in "BTASLDC":
+        assert re.search(rf"^{symbol} ", out, re.M), symbol
+    assert ("required" in out and "recommended" in out) or "->" in out
+    assert re.search(r"map areas", out)
+
+
+def test_inspect_json_follows_the_host_report_schema(sleeper: int) -> None:
+    r = run("inspect", "--pid", str(sleeper), "--json")
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)
+    assert set(report) >= REPORT_KEYS
+    assert report["schema"] == 1
+    assert report["kafka"]["pid"] == sleeper
+    assert all(set(t) == TERM_KEYS for t in report["model"]["terms"])
+    assert report["maps"]["total"] == len(Path(f"/proc/{sleeper}/maps").read_text().splitlines())
+    assert report["recommendation"]["recommended"] >= report["recommendation"]["current"]
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ("0.7", "0.9", "OK", 0),
+        ("0.000001", "0.9", "WARN", 1),
+        ("0.000001", "0.000002", "CRITICAL", 2),
+    ],
+)
+def test_check_exit_codes_follow_the_nagios_convention(
+    sleeper: int, case: tuple[str, str, str, int], tmp_path: Path
+) -> None:
+    warn, critical, level, code = case
+    r = run(
+        "check",
+        "--pid",
+        str(sleeper),
+        "--warn",
+        warn,
+        "--critical",
+        critical,
+        "--sysctl-file",
+        str(tmp_path / "none.conf"),
+    )
+    assert r.returncode == code, r.stdout + r.stderr
+    assert r.stdout.startswith(f"KAFKA-VMTUNE {level} - ")
+    assert " | used=" in r.stdout.splitlines()[0]
+
+
+def test_check_writes_a_parseable_prometheus_file_atomically(sleeper: int, tmp_path: Path) -> None:
+    target = tmp_path / "kafka_vmtune.prom"
+    target.write_text("# old content\n")
+    with target.open() as old:
+        r = run("check", "--pid", str(sleeper), "--prometheus", str(target))
+        assert r.returncode in (0, 1, 2), r.stderr
+        # Replaced, not rewritten in place: a reader holding the old file still sees it whole.
+        assert old.read() == "# old content\n"
+    assert sorted(os.listdir(tmp_path)) == ["kafka_vmtune.prom"]  # no temp file left
+    text = target.read_text()
+    assert text.endswith("\n")
+    samples: dict[str, float] = {}
+    typed: set[str] = set()
+    for line in text.splitlines():
+        if line.startswith("# TYPE "):
+            name, kind = line.split()[2:4]
+            assert kind == "gauge"
+            typed.add(name)
+        elif not line.startswith("# HELP "):
+            m = SAMPLE.match(line)
+            assert m, line
+            assert m.group(1) in typed, f"{m.group(1)} has no TYPE line"
+            samples[m.group(1)] = float(m.group(3))
+    assert samples["kafka_vmtune_max_map_count"] == int(
+        Path("/proc/sys/vm/max_map_count").read_text()
+    )
+    assert samples["kafka_vmtune_map_areas_used"] > 0
+    assert samples["kafka_vmtune_threads"] == 1
+    assert (
+        samples["kafka_vmtune_recommended_max_map_count"] >= samples["kafka_vmtune_max_map_count"]
+    )
+    assert samples["kafka_vmtune_status"] == r.returncode
+    assert {
+        "kafka_vmtune_index_areas",
+        "kafka_vmtune_leaked_areas",
+        "kafka_vmtune_required_areas",
+    } <= set(samples)
+
+
+def test_unknown_pid_is_one_line_and_check_writes_nothing(no_pid: int, tmp_path: Path) -> None:
+    assert_one_line_error(run("inspect", "--pid", str(no_pid)), 2, str(no_pid))
+    target = tmp_path / "out.prom"
+    r = run("check", "--pid", str(no_pid), "--prometheus", str(target))
+    assert_one_line_error(r, 3, str(no_pid))
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "words"),
+    [
+        (["inspect", "--headroom", "-2"], 2, ["headroom"]),
+        (["inspect", "--headroom", "nan"], 2, ["headroom"]),
+        (["inspect", "--pid", "abc"], 2, ["--pid", "abc"]),
+        (["inspect", "--bogus"], 2, ["--bogus"]),
+        (["inspect", "--unit", "kvt-no-such.service"], 2, ["kvt-no-such.service"]),
+        (["check", "--warn", "0.95", "--critical", "0.9"], 3, ["warn"]),
+        (["check", "--pid", "x"], 3, ["--pid"]),
+        (["check", "--prometheus", "/nonexistent-dir/x.prom"], 3, ["/nonexistent-dir"]),
+        (
+            ["inspect", "--server-properties", "/nonexistent/server.properties"],
+            2,
+            ["/nonexistent/server.properties"],
+        ),
+        (["plan"], 2, ["--partitions"]),
+        (["plan", "--partitions", "10", "--retention-ms", "-5"], 2, ["--retention-ms", "-5"]),
+        (["plan", "--partitions", "-3"], 2, ["--partitions", "-3"]),
+        (
+            ["plan", "--partitions", "3", "--brokers", "2", "--replication-factor", "3"],
+            2,
+            ["--replication-factor", "exceeds the 2 brokers"],
+        ),
+        (["plan", "--file", "/nonexistent.yaml"], 2, ["/nonexistent.yaml"]),
+        ([], 2, ["command"]),
+    ],
+)
+def test_bad_input_is_one_clear_line(args: list[str], code: int, words: list[str]) -> None:
+    assert_one_line_error(run(*args), code, *words)
+
+
+def test_unreadable_log_dir_is_one_line(tmp_path: Path) -> None:
+    props = tmp_path / "server.properties"
+    props.write_text(f"log.dirs={tmp_path / 'gone'}\n")
+    r = run("inspect", "--server-properties", str(props))
+    assert_one_line_error(r, 2, "gone")
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("brokers: 3\ntopics:\n  - partitions: [1,\n", ["line"]),
+        ("- just\n- a list\n", ["mapping"]),
+        (
+            "brokers: 3\ntopics:\n  - partitions: 10\n    retention_ms: -5\n",
+            ["topics[0].retention_ms", "-5"],
+        ),
+        (
+            "brokers: 3\ntopics:\n  - partitions: 10\n    segment_bytes: 99999999999999\n",
+            ["topics[0].segment_bytes"],
+        ),
+    ],
+)
+def test_bad_plan_files_are_one_line_naming_file_and_field(
+    tmp_path: Path, text: str, words: list[str]
+) -> None:
+    f = tmp_path / "plan.yaml"
+    f.write_text(text)
+    assert_one_line_error(run("plan", "--file", str(f)), 2, str(f), *words)
+
+
+def test_plan_from_the_example_file(tmp_path: Path) -> None:
+    r = run("plan", "--file", str(REPO / "examples" / "plan.yaml"), "--json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert len(doc["brokers"]) == 6
+    for b in doc["brokers"]:
+        assert {"broker", "replicas", "segments", "model", "recommendation"} <= set(b)
+        assert b["recommendation"]["recommended"] % 65536 == 0
+    human = run("plan", "--file", str(REPO / "examples" / "plan.yaml"))
+    assert human.returncode == 0 and "max_map_count" in human.stdout
+
+
+def test_plan_for_one_topic_set_from_options_reproduces_the_worked_example() -> None:
+    r = run(
+        "plan",
+        "--partitions",
+        "500",
+        "--retention-ms",
+        str(7 * 86_400_000),
+        "--segment-bytes",
+        str(1 << 30),
+        "--ingress-bytes-per-s",
+        "100000",
+        "--kafka-version",
+        "4.1.1",
+        "--json",
+    )
+    assert r.returncode == 0, r.stderr
+    (broker,) = json.loads(r.stdout)["brokers"]
+    s = next(t for t in broker["model"]["terms"] if t["symbol"] == "S")
+    assert s["areas"] == pytest.approx(57_000, rel=0.02)
+    assert broker["recommendation"]["recommended"] >= 65536 * 2
