@@ -1,0 +1,252 @@
+"""A real Kafka cluster (molecule/kafka_cluster) and bounded clients that load it.
+
+Everything here needs a Kafka distribution at KAFKA_HOME; without it the tests skip.
+Clients talk only to the podman network's local addresses.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+SCENARIO = "kafka_cluster"
+HOSTS = ("kvt-kc-1", "kvt-kc-2", "kvt-kc-3")
+NETWORK = "kvt-kc-net"
+TOPIC = "kvt-impact"
+MIN_ISR = 2
+NO_KAFKA = "KAFKA_HOME not set: needs a real Apache Kafka distribution (bin/kafka-server-start.sh)"
+
+
+def kafka_skip_reason() -> str | None:
+    home = os.environ.get("KAFKA_HOME")
+    if not home:
+        return NO_KAFKA
+    if not (Path(home) / "bin" / "kafka-server-start.sh").is_file():
+        return f"KAFKA_HOME={home} is not a Kafka distribution (no bin/kafka-server-start.sh)"
+    if shutil.which("podman") is None or os.geteuid() != 0:
+        return "the kafka_cluster scenario needs podman as root"
+    return None
+
+
+def molecule_env(report_dir: Path) -> dict[str, str]:
+    """os.environ plus molecule/setup.sh's exports (runs it; fast when already done)."""
+    bin_dir = str(Path(sys.executable).parent)
+    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+    setup = subprocess.run(
+        [str(REPO / "molecule" / "setup.sh")],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
+    if setup.returncode != 0:
+        raise RuntimeError(f"molecule/setup.sh failed:\n{(setup.stdout + setup.stderr)[-5000:]}")
+    for line in (REPO / ".cache" / "molecule.env").read_text().splitlines():
+        if line.startswith("export ") and "=" in line:
+            key, _, value = line.removeprefix("export ").partition("=")
+            env[key.strip()] = value.strip()
+    env.update(
+        KVT_KC_REPORT_DIR=str(report_dir), ANSI_COLORS_DISABLED="1", NO_COLOR="1", PY_COLORS="0"
+    )
+    return env
+
+
+def molecule(action: str, env: dict[str, str], log: Path, timeout: int = 1800) -> int:
+    """`molecule ACTION -s kafka_cluster`, output appended to log; the exit code."""
+    with log.open("a") as out:
+        out.write(f"\n===== molecule {action} -s {SCENARIO}\n")
+        out.flush()
+        try:
+            return subprocess.run(
+                ["molecule", action, "-s", SCENARIO],
+                cwd=REPO,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                timeout=timeout,
+                check=False,
+            ).returncode
+        except subprocess.TimeoutExpired:
+            out.write(f"\n*** molecule {action} timed out after {timeout} s\n")
+            return -1
+
+
+def log_tail(log: Path, lines: int = 80) -> str:
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:]) + f"\n(log: {log})"
+
+
+def bootstrap_servers(env: dict[str, str]) -> str:
+    """host:9092 for each node, by its address on the scenario's podman network."""
+    fmt = f'{{{{(index .NetworkSettings.Networks "{NETWORK}").IPAddress}}}}'
+    addrs = [
+        subprocess.run(
+            ["podman", "inspect", "-f", fmt, host],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout.strip()
+        for host in HOSTS
+    ]
+    return ",".join(f"{a}:9092" for a in addrs)
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1)]
+
+
+@dataclass
+class Load:
+    """A producer (acks=all, idempotent) and a consumer that run without pause, and an
+    admin poller that watches every partition's ISR against min.insync.replicas."""
+
+    bootstrap: str
+    rate: float = 200.0  # messages per second
+    max_messages: int = 400_000
+    max_seconds: float = 1800.0
+    sent_at: dict[int, float] = field(default_factory=dict)
+    acked: dict[int, tuple[float, float]] = field(default_factory=dict)  # seq -> (sent, latency)
+    errors: list[str] = field(default_factory=list)
+    consumed: set[int] = field(default_factory=set)
+    below_min_isr: list[str] = field(default_factory=list)
+    admin_errors: list[str] = field(default_factory=list)
+    _stop_producing: threading.Event = field(default_factory=threading.Event)
+    _stop_all: threading.Event = field(default_factory=threading.Event)
+    _threads: list[threading.Thread] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def start(self) -> None:
+        for target in (self._produce, self._consume, self._watch_isr):
+            thread = threading.Thread(target=target, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop_producing(self) -> None:
+        self._stop_producing.set()
+
+    def wait_consumed(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if set(self.acked) <= self.consumed:
+                    return
+            time.sleep(0.5)
+
+    def stop(self) -> None:
+        self._stop_producing.set()
+        self._stop_all.set()
+        for thread in self._threads:
+            thread.join(timeout=60)
+
+    def latencies(self, start: float, end: float) -> list[float]:
+        with self._lock:
+            return [lat for sent, lat in self.acked.values() if start <= sent < end]
+
+    def _produce(self) -> None:
+        from confluent_kafka import KafkaError, Producer
+
+        producer = Producer(
+            {
+                "bootstrap.servers": self.bootstrap,
+                "acks": "all",
+                "enable.idempotence": True,
+                "linger.ms": 5,
+                "delivery.timeout.ms": 300_000,
+            }
+        )
+
+        def delivered(err: KafkaError | None, msg: Any) -> None:
+            seq = int(msg.key())
+            now = time.monotonic()
+            with self._lock:
+                sent = self.sent_at.pop(seq)
+                if err is not None:
+                    self.errors.append(f"message {seq}: {err}")
+                else:
+                    self.acked[seq] = (sent, now - sent)
+
+        began = time.monotonic()
+        seq = 0
+        while (
+            not self._stop_producing.is_set()
+            and seq < self.max_messages
+            and time.monotonic() - began < self.max_seconds
+        ):
+            with self._lock:
+                self.sent_at[seq] = time.monotonic()
+            producer.produce(TOPIC, key=str(seq).encode(), value=b"x" * 100, on_delivery=delivered)
+            producer.poll(0)
+            seq += 1
+            time.sleep(max(0.0, began + seq / self.rate - time.monotonic()))
+        left = producer.flush(120)
+        if left:
+            with self._lock:
+                self.errors.append(f"{left} message(s) never delivered or failed")
+
+    def _consume(self) -> None:
+        from confluent_kafka import Consumer
+
+        consumer = Consumer(
+            {
+                "bootstrap.servers": self.bootstrap,
+                "group.id": f"kvt-impact-{os.getpid()}-{time.time_ns()}",
+                "auto.offset.reset": "earliest",
+                "enable.auto.commit": False,
+            }
+        )
+        consumer.subscribe([TOPIC])
+        try:
+            while not self._stop_all.is_set():
+                msg = consumer.poll(0.5)
+                if msg is None or msg.error():
+                    continue
+                with self._lock:
+                    self.consumed.add(int(msg.key() or b"-1"))
+        finally:
+            consumer.close()
+
+    def _watch_isr(self) -> None:
+        from confluent_kafka.admin import AdminClient
+
+        admin = AdminClient({"bootstrap.servers": self.bootstrap})
+        while not self._stop_all.is_set():
+            try:
+                meta = admin.list_topics(TOPIC, timeout=5)
+                for p in meta.topics[TOPIC].partitions.values():
+                    if len(p.isrs) < MIN_ISR or p.leader < 0:
+                        with self._lock:
+                            self.below_min_isr.append(
+                                f"{time.strftime('%H:%M:%S')} {TOPIC}-{p.id} "
+                                f"leader {p.leader} isr {sorted(p.isrs)}"
+                            )
+            except Exception as exc:  # a metadata request failing is not an ISR violation
+                with self._lock:
+                    self.admin_errors.append(str(exc))
+            time.sleep(0.5)
+
+
+def preferred_leader_misses(bootstrap: str) -> list[str]:
+    """Partitions of the test topic not led by their preferred (first) replica."""
+    from confluent_kafka.admin import AdminClient
+
+    meta = AdminClient({"bootstrap.servers": bootstrap}).list_topics(TOPIC, timeout=30)
+    return [
+        f"{TOPIC}-{p.id}: leader {p.leader}, replicas {p.replicas}"
+        for p in meta.topics[TOPIC].partitions.values()
+        if not p.replicas or p.leader != p.replicas[0]
+    ]

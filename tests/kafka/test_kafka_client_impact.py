@@ -1,0 +1,90 @@
+"""Clients keep working while tune-vm.yml rolls a real Kafka cluster.
+
+A producer (acks=all, idempotent) and a consumer run without pause while the operator's
+command (tune-vm.yml, restart policy always, through `molecule converge` on the
+kafka_cluster scenario) restarts all three KRaft nodes one at a time. The roll must cost
+the clients nothing: no produce error, every acknowledged message consumed, no partition
+ever below min.insync.replicas, and every partition back on its preferred leader.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from kafka_helpers import (
+    REPO,
+    Load,
+    bootstrap_servers,
+    kafka_skip_reason,
+    log_tail,
+    molecule,
+    molecule_env,
+    percentile,
+    preferred_leader_misses,
+)
+
+pytestmark = [
+    pytest.mark.kafka,
+    pytest.mark.molecule,
+    pytest.mark.skipif(kafka_skip_reason() is not None, reason=kafka_skip_reason() or ""),
+]
+
+BASELINE_S = 30.0
+AFTER_S = 10.0
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[tuple[dict[str, str], Path]]:
+    """A prepared three-node cluster; destroyed afterwards whatever happened."""
+    log = REPO / ".artifacts" / "molecule-kafka_cluster.log"
+    log.parent.mkdir(exist_ok=True)
+    log.write_text("")
+    env = molecule_env(tmp_path / "reports")
+    molecule("destroy", env, log)
+    try:
+        for action in ("create", "prepare"):
+            code = molecule(action, env, log)
+            assert code == 0, f"molecule {action} failed ({code}):\n{log_tail(log)}"
+        yield env, log
+    finally:
+        molecule("destroy", env, log)
+
+
+def test_roll_costs_clients_nothing(cluster: tuple[dict[str, str], Path]) -> None:
+    env, log = cluster
+    load = Load(bootstrap_servers(env))
+    load.start()
+    try:
+        time.sleep(BASELINE_S)
+        roll_began = time.monotonic()
+        code = molecule("converge", env, log)
+        roll_ended = time.monotonic()
+        time.sleep(AFTER_S)
+        load.stop_producing()
+        load.wait_consumed(timeout=120)
+    finally:
+        load.stop()
+
+    before = load.latencies(0.0, roll_began)
+    during = load.latencies(roll_began, roll_ended)
+    missing = sorted(set(load.acked) - load.consumed)
+    print(
+        "\nclient impact of the roll "
+        f"({roll_ended - roll_began:.0f} s, {len(load.acked)} messages acknowledged):\n"
+        f"  produce errors: {len(load.errors)}\n"
+        f"  acknowledged but not consumed: {len(missing)}\n"
+        f"  moments below min.insync.replicas: {len(load.below_min_isr)}\n"
+        f"  produce latency before the roll: p99 {percentile(before, 0.99) * 1000:.1f} ms, "
+        f"max {max(before, default=0) * 1000:.1f} ms ({len(before)} messages)\n"
+        f"  produce latency during the roll: p99 {percentile(during, 0.99) * 1000:.1f} ms, "
+        f"max {max(during, default=0) * 1000:.1f} ms ({len(during)} messages)"
+    )
+    assert code == 0, f"molecule converge (tune-vm.yml, policy always) failed:\n{log_tail(log)}"
+    assert during, "no message was produced during the roll"
+    assert load.errors == [], load.errors[:20]
+    assert missing == [], f"{len(missing)} acknowledged message(s) never consumed: {missing[:20]}"
+    assert load.below_min_isr == [], load.below_min_isr[:20]
+    assert preferred_leader_misses(bootstrap_servers(env)) == []

@@ -1,0 +1,99 @@
+"""Run playbooks/rolling-restart.yml for real (ansible-playbook, local connection).
+
+No Kafka exists here, so these runs cover what happens before and around the cluster:
+the policy decision, argument validation, resume, and a gate that cannot pass.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+PLAYBOOK = REPO / "playbooks" / "rolling-restart.yml"
+BIN = Path(sys.executable).parent
+
+
+@dataclass(frozen=True)
+class Run:
+    rc: int
+    out: str
+
+    def recap(self, host: str) -> dict[str, int]:
+        """The PLAY RECAP counters of one host."""
+        match = re.search(rf"^{re.escape(host)}\s+:\s+(.*)$", self.out, re.MULTILINE)
+        assert match, f"no recap line for {host}:\n{self.out[-3000:]}"
+        return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", match.group(1))}
+
+    def tasks_run(self) -> list[str]:
+        """Names of the tasks that ran on at least one host (not skipped everywhere)."""
+        names = []
+        for block in re.split(r"^TASK \[", self.out, flags=re.MULTILINE)[1:]:
+            name, _, body = block.partition("]")
+            if re.search(r"^(ok|changed|fatal|failed): ", body, re.MULTILINE):
+                names.append(name.removeprefix("rolling_restart : "))
+        return names
+
+
+def write_inventory(path: Path, hosts: dict[str, dict[str, Any]]) -> Path:
+    """A kafka_brokers group of local-connection hosts (one machine, several names)."""
+    local = {
+        "ansible_connection": "local",
+        "ansible_python_interpreter": "{{ ansible_playbook_python }}",
+    }
+    inventory = {
+        "all": {
+            "children": {"kafka_brokers": {"hosts": {h: {**local, **v} for h, v in hosts.items()}}}
+        }
+    }
+    path.write_text(json.dumps(inventory))
+    return path
+
+
+def run_playbook(
+    inventory: Path,
+    extra_vars: dict[str, Any],
+    *args: str,
+    playbook: Path = PLAYBOOK,
+    timeout: int = 300,
+) -> Run:
+    env = dict(
+        os.environ,
+        PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_FORCE_COLOR="0",
+    )
+    proc = subprocess.run(
+        [
+            str(BIN / "ansible-playbook"),
+            "-i",
+            str(inventory),
+            str(playbook),
+            "-e",
+            json.dumps(extra_vars),
+            *args,
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return Run(proc.returncode, proc.stdout + proc.stderr)
+
+
+def closed_port() -> int:
+    """A local TCP port nothing listens on (bound, then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+    return port

@@ -1,0 +1,82 @@
+"""The role's systemd time-span filter: TimeoutStopUSec as systemctl prints it, in seconds.
+
+A misread stop timeout would hide the warning that systemd will SIGKILL a broker in the
+middle of its controlled shutdown, so every form systemctl prints must parse, and
+anything else must be refused rather than read as some number.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+PLUGIN = (
+    Path(__file__).resolve().parents[2]
+    / "roles"
+    / "rolling_restart"
+    / "filter_plugins"
+    / "systemd_timespan.py"
+)
+
+
+def load_plugin() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("systemd_timespan", PLUGIN)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+seconds_of = load_plugin().systemd_timespan_seconds
+
+
+def systemctl_format(total_ms: int) -> str:
+    """How systemd's format_timespan() prints a duration (largest units first)."""
+    if total_ms == 0:
+        return "0"
+    parts = []
+    rest = total_ms
+    for unit, size in (("d", 86_400_000), ("h", 3_600_000), ("min", 60_000), ("s", 1000)):
+        if rest >= size:
+            parts.append(f"{rest // size}{unit}")
+            rest %= size
+    if rest:
+        parts.append(f"{rest}ms")
+    return " ".join(parts)
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("1min 30s", 90.0),  # systemd's default TimeoutStopSec
+        ("5min", 300.0),
+        ("6min 40s", 400.0),
+        ("2min 3s 500ms", 123.5),
+        ("90", 90.0),  # unit-file form: bare seconds
+        ("1h", 3600.0),
+        ("0", 0.0),
+    ],
+)
+def test_known_spans(text: str, seconds: float) -> None:
+    assert seconds_of(text) == pytest.approx(seconds)
+
+
+def test_infinity_means_no_stop_timeout() -> None:
+    assert seconds_of("infinity") == math.inf
+
+
+@given(st.integers(min_value=0, max_value=30 * 86_400_000))
+def test_every_printed_span_reads_back(total_ms: int) -> None:
+    assert seconds_of(systemctl_format(total_ms)) == pytest.approx(total_ms / 1000)
+
+
+@pytest.mark.parametrize("text", ["", "soon", "5x", "1min x", "-5s", "min"])
+def test_anything_else_is_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="systemd time span"):
+        seconds_of(text)
