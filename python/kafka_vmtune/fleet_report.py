@@ -1,0 +1,370 @@
+"""The fleet capacity report: every host's report in one table, as Markdown and JSON.
+
+Standard library only: the capacity_report module imports it through module_utils.
+Input per host (what the playbooks collect from hostvars):
+  {"state": "reported" | "unreachable" | "failed", "report": <host report> | None,
+   "error": str | None, "change": <vm_max_map_count/broker_limits change record> | None}
+A host that could not be read is a row of its own, never a silent success.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from typing import Any
+
+SCHEMA = 1
+MODES = ("report", "check", "apply")
+# Row states, worst first: the summary and the exit decision read them in this order.
+STATES = ("unreachable", "failed", "critical", "warn", "no-kafka", "ok")
+
+Report = Mapping[str, Any]
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _get(data: Any, *keys: str) -> Any:
+    """data[k1][k2]... or None when any level is missing or null."""
+    for key in keys:
+        if not isinstance(data, Mapping):
+            return None
+        data = data.get(key)
+    return data
+
+
+def plan_from_report(report: Report, override: int | None = None) -> dict[str, Any]:
+    """What tune-vm.yml would do on this host: the same rule as the vm_max_map_count role.
+
+    target = max(recommended (or the operator's fixed value), live value, boot value): the
+    limit never goes down, and a higher value already set stays.
+    """
+    live = _int(_get(report, "sysctl", "live")) or 0
+    boot = _int(_get(report, "sysctl", "boot_value"))
+    recommended = (
+        override if override is not None else _int(_get(report, "recommendation", "recommended"))
+    )
+    target = max(recommended or 0, live, boot or 0)
+    return {
+        "target": target,
+        "live": live,
+        "boot_value": boot,
+        "recommended": recommended,
+        "raise_live": live < target,
+        "persist": boot is None or boot < target,
+        "writable": bool(_get(report, "sysctl", "writable")),
+    }
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def _boot(value: Any) -> str:
+    return "kernel default" if value is None else str(value)
+
+
+def _describe_change(change: Mapping[str, Any] | None, report: Report | None) -> tuple[str, bool]:
+    """(one line saying what tune-vm.yml did / would do, whether anything changes)."""
+    if change:
+        return _describe_recorded_change(change)
+    if report is None:
+        return "-", False
+    plan = plan_from_report(report)
+    parts: list[str] = []
+    if plan["raise_live"]:
+        if plan["writable"]:
+            parts.append(f"would raise live {plan['live']} -> {plan['target']}")
+        else:
+            parts.append(
+                f"live {plan['live']} < {plan['target']} but /proc/sys is read-only here"
+                " (set it on the host/VM that owns the kernel)"
+            )
+    if plan["persist"]:
+        ours = _get(report, "sysctl", "ours") or "the sysctl.d file"
+        parts.append(f"would persist {plan['target']} in {ours} (boot {_boot(plan['boot_value'])})")
+    if not parts:
+        return f"nothing: live and boot value already >= {plan['target']}", False
+    return "; ".join(parts), True
+
+
+def _describe_recorded_change(change: Mapping[str, Any]) -> tuple[str, bool]:
+    would = "would " if change.get("check_mode") else ""
+    parts: list[str] = []
+    changed = False
+    sysctl = change.get("sysctl") or {}
+    if sysctl:
+        target = sysctl.get("target")
+        if sysctl.get("file_action") == "write":
+            changed = True
+            parts.append(
+                f"{would}write {sysctl.get('file')} "
+                f"({sysctl.get('file_value_before') or 'absent'} -> {target})"
+            )
+        live_action = sysctl.get("live_action")
+        if live_action == "raise":
+            changed = True
+            parts.append(f"{would}raise live {_fmt(sysctl.get('live_before'))} -> {target}")
+        elif live_action == "read-only":
+            parts.append(
+                f"live stays {_fmt(sysctl.get('live_before'))}: /proc/sys is read-only"
+                f" (value {target} applies at the next boot)"
+            )
+        elif live_action == "disabled":
+            parts.append("live apply disabled (kafka_vmtune_apply_live=false)")
+        boot = sysctl.get("boot_value")
+        if sysctl.get("boot_ok") is False:
+            parts.append(
+                f"BOOT VALUE {_fmt(boot)} < {target}, overridden by "
+                + ", ".join(sysctl.get("overridden_by") or ["?"])
+            )
+        if not parts:
+            parts.append(f"nothing: vm.max_map_count already {target} live and at boot")
+    limits = change.get("limits") or {}
+    if limits:
+        action = limits.get("action")
+        if action == "write":
+            changed = True
+            parts.append(f"{would}write {limits.get('dropin')}")
+        elif action == "skipped" and limits.get("reason"):
+            parts.append(f"limits skipped: {limits['reason']}")
+    stop = change.get("stop_timeout") or {}
+    if stop.get("short"):
+        parts.append(
+            f"{stop.get('unit')} TimeoutStopSec {stop.get('raw')} is shorter than a controlled"
+            " shutdown may take"
+        )
+    if change.get("restart_needed"):
+        parts.append("restart needed: " + "; ".join(change.get("restart_reasons") or []))
+    return "; ".join(parts), changed
+
+
+def host_row(name: str, entry: Mapping[str, Any]) -> dict[str, Any]:
+    """One table row for one host, whatever happened to it."""
+    state = entry.get("state") or "unreachable"
+    report = entry.get("report") if isinstance(entry.get("report"), Mapping) else None
+    row: dict[str, Any] = {
+        "host": name,
+        "state": state,
+        "error": entry.get("error"),
+        "kafka": None,
+        "version": None,
+        "limit": None,
+        "boot_value": None,
+        "used": None,
+        "index_areas": None,
+        "leaked": None,
+        "deleted": None,
+        "threads": None,
+        "nofile": None,
+        "nofile_recommended": None,
+        "required": None,
+        "recommended": None,
+        "level": None,
+        "used_ratio": None,
+        "reasons": [],
+        "read_only": None,
+        "proc_sys": None,
+        "overridden_by": [],
+        "change": "-",
+        "changes": False,
+    }
+    if state == "reported" and report is None:
+        row["state"] = "failed"
+        row["error"] = row["error"] or "no report was produced"
+        return row
+    if report is None:
+        if state == "unreachable" and not row["error"]:
+            row["error"] = "host unreachable: nothing was read or changed"
+        return row
+    found = bool(_get(report, "kafka", "found"))
+    level = _get(report, "status", "level")
+    row.update(
+        kafka=found,
+        version=_get(report, "kafka", "version"),
+        limit=_get(report, "sysctl", "live"),
+        boot_value=_get(report, "sysctl", "boot_value"),
+        used=_get(report, "maps", "total"),
+        index_areas=_get(report, "maps", "index_areas"),
+        leaked=_get(report, "maps", "leaked"),
+        deleted=_get(report, "maps", "deleted"),
+        threads=_get(report, "process", "threads"),
+        nofile=_get(report, "process", "nofile_soft"),
+        nofile_recommended=_get(report, "recommendation", "nofile", "recommended"),
+        required=_get(report, "model", "required"),
+        recommended=_get(report, "recommendation", "recommended"),
+        level=level,
+        used_ratio=_get(report, "status", "used_ratio"),
+        reasons=list(_get(report, "status", "reasons") or []),
+        read_only=not bool(_get(report, "sysctl", "writable")),
+        proc_sys="rw" if _get(report, "sysctl", "writable") else "READ-ONLY",
+        overridden_by=list(_get(report, "sysctl", "overridden_by") or []),
+    )
+    if state in ("unreachable", "failed"):
+        pass  # a host that failed after being read keeps its numbers and its failure
+    elif level in ("critical", "warn"):
+        row["state"] = level
+    elif not found:
+        row["state"] = "no-kafka"
+    else:
+        row["state"] = "ok"
+    row["change"], row["changes"] = _describe_change(entry.get("change"), report)
+    return row
+
+
+def build_fleet(
+    hosts: Mapping[str, Mapping[str, Any]], *, mode: str = "report", generated_at: str = ""
+) -> dict[str, Any]:
+    """The capacity.json document: rows sorted worst first, then by name, and a summary."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    rows = [host_row(name, entry) for name, entry in hosts.items()]
+    rows.sort(key=lambda r: (STATES.index(r["state"]), r["host"]))
+    counts = {state: sum(1 for r in rows if r["state"] == state) for state in STATES}
+    return {
+        "schema": SCHEMA,
+        "generated_at": generated_at,
+        "mode": mode,
+        "summary": {
+            "hosts": len(rows),
+            **counts,
+            "read_only": sum(1 for r in rows if r["read_only"]),
+            "changes": sum(1 for r in rows if r["changes"]),
+        },
+        "hosts": rows,
+    }
+
+
+def problem_hosts(fleet: Mapping[str, Any], *, fail_on_critical: bool = True) -> list[str]:
+    """Hosts that make the run fail: unreachable or failed always, critical when asked."""
+    bad = {"unreachable", "failed"} | ({"critical"} if fail_on_critical else set())
+    return [r["host"] for r in fleet["hosts"] if r["state"] in bad]
+
+
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("host", "host"),
+    ("state", "state"),
+    ("limit", "limit"),
+    ("boot", "boot_value"),
+    ("/proc/sys", "proc_sys"),
+    ("used", "used"),
+    ("index", "index_areas"),
+    ("leak", "leaked"),
+    ("threads", "threads"),
+    ("required", "required"),
+    ("recommended", "recommended"),
+)
+
+_MODE_TITLE = {
+    "report": "capacity check (read-only): what tune-vm.yml would change",
+    "check": "tune-vm.yml --check: what would change",
+    "apply": "tune-vm.yml: what changed",
+}
+
+
+def summary_lines(fleet: Mapping[str, Any]) -> list[str]:
+    """A fixed-width table for the terminal (Ansible debug msg lines)."""
+    table = [[label for label, _ in COLUMNS] + ["change"]]
+    for row in fleet["hosts"]:
+        cells = [_fmt(row[key]) for _, key in COLUMNS]
+        table.append([*cells, row["error"] or row["change"]])
+    widths = [max(len(r[i]) for r in table) for i in range(len(COLUMNS))]
+    lines = [
+        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r[:-1])) + "  " + r[-1]
+        for r in table
+    ]
+    s = fleet["summary"]
+    lines.append(
+        f"{s['hosts']} hosts: {s['ok']} ok, {s['warn']} warn, {s['critical']} critical, "
+        f"{s['no-kafka']} without Kafka, {s['unreachable']} unreachable, {s['failed']} failed, "
+        f"{s['read_only']} with read-only /proc/sys, {s['changes']} with changes"
+    )
+    return lines
+
+
+def _md_cell(value: Any) -> str:
+    return _fmt(value).replace("|", "\\|")
+
+
+def render_markdown(fleet: Mapping[str, Any]) -> str:
+    """capacity.md: the table, then one section per host that needs a word."""
+    out = [
+        "# Kafka vm.max_map_count capacity",
+        "",
+        f"Generated {fleet['generated_at'] or '-'}; {_MODE_TITLE[fleet['mode']]}.",
+        "",
+        "limit = live vm.max_map_count; boot = the value systemd-sysctl sets at the next boot; "
+        "used = lines in /proc/PID/maps of the broker; index = index-file areas (leak = resize "
+        "leak, KAFKA-19390); required = the model's need with headroom; recommended = what "
+        "tune-vm.yml sets (never below the live value).",
+        "",
+        "| " + " | ".join(label for label, _ in COLUMNS) + " | change |",
+        "|" + "---|" * (len(COLUMNS) + 1),
+    ]
+    for row in fleet["hosts"]:
+        cells = [_md_cell(row[key]) for _, key in COLUMNS]
+        out.append("| " + " | ".join([*cells, _md_cell(row["change"])]) + " |")
+    s = fleet["summary"]
+    out += [
+        "",
+        f"**{s['hosts']} hosts**: {s['ok']} ok, {s['warn']} warn, {s['critical']} critical, "
+        f"{s['no-kafka']} without Kafka, {s['unreachable']} unreachable, {s['failed']} failed, "
+        f"{s['read_only']} with read-only /proc/sys.",
+        "",
+    ]
+    notes: list[str] = []
+    for row in fleet["hosts"]:
+        lines: list[str] = []
+        if row["error"]:
+            lines.append(f"- {row['state']}: {row['error']}")
+        if row["kafka"] is False:
+            lines.append("- no Kafka broker found on this host: sized from defaults")
+        lines += [f"- {reason}" for reason in row["reasons"]]
+        if row["read_only"]:
+            lines.append(
+                "- /proc/sys is read-only here (container): the live value cannot be changed "
+                "from inside; set it on the machine that owns the kernel"
+            )
+        if row["overridden_by"]:
+            lines.append("- overridden at boot by: " + ", ".join(row["overridden_by"]))
+        if lines:
+            notes += [f"### {row['host']}", "", *lines, ""]
+    if notes:
+        out += ["## Notes", "", *notes]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def write_fleet_report(fleet: Mapping[str, Any], directory: str) -> tuple[str, str]:
+    """Write capacity.md and capacity.json into directory (created); return both paths."""
+    os.makedirs(directory, exist_ok=True)
+    md_path = os.path.join(directory, "capacity.md")
+    json_path = os.path.join(directory, "capacity.json")
+    for path, text in (
+        (md_path, render_markdown(fleet)),
+        (json_path, json.dumps(fleet, indent=2, sort_keys=True) + "\n"),
+    ):
+        tmp = path + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    return md_path, json_path
+
+
+def point_latest(directory: str) -> str | None:
+    """Make <parent>/latest a symlink to directory, so operators find the newest report."""
+    parent, name = os.path.split(os.path.normpath(directory))
+    link = os.path.join(parent, "latest")
+    if name == "latest" or (os.path.exists(link) and not os.path.islink(link)):
+        return None
+    tmp = link + ".tmp"
+    if os.path.lexists(tmp):
+        os.unlink(tmp)
+    os.symlink(name, tmp)
+    os.replace(tmp, link)
+    return link

@@ -1,0 +1,236 @@
+#!/usr/bin/python
+"""Ansible module: the value a sysctl key will have after the next boot (systemd-sysctl order)."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: sysctl_boot_value
+short_description: Evaluate the value systemd-sysctl will set at boot, optionally with a planned file
+description:
+  - Evaluates every sysctl.d file (and /etc/sysctl.conf) in the order systemd-sysctl applies
+    them, with kafka_vmtune.sysctl_config, and says which value of I(key) wins at boot.
+  - With I(content) it evaluates the tree as if I(file) held that content, without writing it
+    (check mode tells what the boot value WOULD be).
+  - Names every file that overrides I(file) (a later assignment, a same-named file earlier in
+    the directory order that masks it). Read-only; never fails on a low value (the role asserts).
+options:
+  key: {description: Dotted sysctl name., type: str, default: vm.max_map_count}
+  file: {description: The file kafka-vmtune owns, as the host sees it., type: str, required: true}
+  root: {description: Root of the tree to evaluate., type: path, default: /}
+  content: {description: Planned content of I(file) (evaluated without writing)., type: str}
+  target: {description: The value the boot value must reach (sets C(ok))., type: int}
+author: kafka-vmtune
+"""
+
+RETURN = r"""
+boot_value: {description: Value at boot (null = kernel default)., returned: always, type: int}
+boot_source: {description: File whose assignment wins., returned: always, type: str}
+overridden_by: {description: Files that beat I(file)., returned: always, type: list}
+ours: {description: "exists, value, managed (written by kafka-vmtune), read_at_boot.", returned: always, type: dict}
+ok: {description: boot_value >= target (null without target)., returned: always, type: bool}
+"""
+
+import os
+import shutil
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.kafka_vmtune.sysctl_config import CONF_DIRS, boot_value
+
+MARKER = "Managed by kafka-vmtune"
+# Every place systemd-sysctl reads, mirrored when a planned content is evaluated.
+SYSCTL_DIRS = (
+    "etc/sysctl.d",
+    "run/sysctl.d",
+    "usr/local/lib/sysctl.d",
+    "usr/lib/sysctl.d",
+    "lib/sysctl.d",
+)
+SYSCTL_FILES = ("etc/sysctl.conf",)
+
+
+def parse_value(text: str, key: str) -> str | None:
+    """Last assignment of key in a sysctl.d text (same syntax systemd-sysctl accepts)."""
+    value = None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line[0] in "#;" or "=" not in line:
+            continue
+        name, _, val = line.partition("=")
+        name = name.strip().lstrip("-").replace("/", ".")
+        if name == key:
+            value = val.strip()
+    return value
+
+
+def _inside(root: str, path: str) -> str:
+    return os.path.join(root, path.lstrip("/"))
+
+
+def mirror(root: str, tmp: str) -> None:
+    """Copy the sysctl configuration of root into tmp, keeping masks and shared directories."""
+    seen: dict[str, str] = {}
+    for rel in SYSCTL_DIRS:
+        src = os.path.join(root, rel)
+        if not os.path.isdir(src):
+            continue
+        dst = os.path.join(tmp, rel)
+        real = os.path.realpath(src)
+        if real in seen:  # /lib -> /usr/lib (merged /usr): the same directory twice
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            os.symlink(seen[real], dst)
+            continue
+        seen[real] = dst
+        os.makedirs(dst, exist_ok=True)
+        for name in sorted(os.listdir(src)):
+            _copy_entry(root, os.path.join(src, name), os.path.join(dst, name))
+    for rel in SYSCTL_FILES:
+        src = os.path.join(root, rel)
+        if os.path.lexists(src):
+            os.makedirs(os.path.dirname(os.path.join(tmp, rel)), exist_ok=True)
+            _copy_entry(root, src, os.path.join(tmp, rel))
+
+
+def _copy_entry(root: str, src: str, dst: str) -> None:
+    if os.path.islink(src):
+        target = os.readlink(src)
+        if target == "/dev/null":  # a mask stays a mask
+            os.symlink(target, dst)
+            return
+        resolved = (
+            _inside(root, target)
+            if os.path.isabs(target)
+            else os.path.join(os.path.dirname(src), target)
+        )
+        if os.path.isfile(resolved):
+            shutil.copyfile(resolved, dst)
+        elif not os.path.isdir(resolved):
+            os.symlink("/dev/null", dst)  # dangling: masks its name and sets nothing
+        return
+    if os.path.isfile(src):
+        shutil.copyfile(src, dst)
+    elif not os.path.isdir(src):
+        os.symlink("/dev/null", dst)  # a device node (/dev/null bind) masks the same way
+
+
+def evaluate(key: str, root: str, ours: str, content: str | None) -> dict:
+    if content is None:
+        return _evaluate_tree(key, root, root, ours, planned=False)
+    with tempfile.TemporaryDirectory(prefix="kvt-sysctl-") as tmp:
+        mirror(root, tmp)
+        path = _inside(tmp, ours)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        if os.path.islink(path):
+            os.unlink(path)
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(content)
+        return _evaluate_tree(key, tmp, root, ours, planned=True)
+
+
+def _maskers(tree: str, ours: str) -> list:
+    """Same-named files in directories systemd-sysctl prefers to ours (a /dev/null link too)."""
+    name, ours_dir = os.path.basename(ours), os.path.dirname(ours)
+    ours_real = os.path.realpath(_inside(tree, ours))
+    found = []
+    for directory in CONF_DIRS:
+        if directory == ours_dir:
+            break
+        candidate = f"{directory}/{name}"
+        real = _inside(tree, candidate)
+        if os.path.lexists(real) and os.path.realpath(real) != ours_real:
+            found.append(candidate)
+    return found
+
+
+def _evaluate_tree(key: str, tree: str, root: str, ours: str, planned: bool) -> dict:
+    def host_path(path: str) -> str:
+        """A path as the host sees it, whether evaluated in the real root or a mirror."""
+        real = os.path.normpath(path)
+        base = os.path.normpath(tree)
+        if base != "/" and (real == base or real.startswith(base + os.sep)):
+            return "/" + os.path.relpath(real, base)
+        return real
+
+    bv = boot_value(key, tree)
+    settings = [{"path": host_path(s.path), "line": s.line, "value": s.value} for s in bv.settings]
+    masked = [host_path(m) for m in bv.masked]
+    ours_norm = os.path.normpath(ours)
+    at = [i for i, s in enumerate(settings) if s["path"] == ours_norm]
+    if at:
+        overridden = [s["path"] for s in settings[at[-1] + 1 :] if s["path"] != ours_norm]
+    elif ours_norm in masked:
+        overridden = _maskers(tree, ours_norm)
+    else:
+        overridden = []
+    real_file = _inside(tree, ours)
+    text = None
+    if os.path.isfile(real_file):
+        with open(real_file, encoding="utf-8", errors="replace") as fh:
+            text = fh.read()
+    value = parse_value(text, key) if text is not None else None
+    in_dirs = (
+        os.path.dirname(ours_norm).lstrip("/") in SYSCTL_DIRS
+        or ours_norm.lstrip("/") in SYSCTL_FILES
+    )
+    try:
+        boot_int = int(bv.value) if bv.value is not None else None
+    except ValueError:
+        boot_int = None
+    return {
+        "key": key,
+        "boot_value": boot_int,
+        "boot_source": host_path(bv.source.path) if bv.source else None,
+        "settings": settings,
+        "masked": masked,
+        "overridden_by": sorted(set(overridden)),
+        "planned": planned,
+        "ours": {
+            "path": ours_norm,
+            "exists": text is not None,
+            "value": int(value) if value is not None and value.isdigit() else value,
+            "managed": text is not None and MARKER in text,
+            "read_at_boot": in_dirs and ours_norm not in masked,
+        },
+    }
+
+
+def main() -> None:
+    module = AnsibleModule(
+        argument_spec={
+            "key": {"type": "str", "default": "vm.max_map_count"},
+            "file": {"type": "str", "required": True},
+            "root": {"type": "path", "default": "/"},
+            "content": {"type": "str"},
+            "target": {"type": "int"},
+        },
+        supports_check_mode=True,
+    )
+    p = module.params
+    try:
+        result = evaluate(p["key"], p["root"], p["file"], p["content"])
+    except Exception as exc:  # one clear line for any unreadable tree
+        module.fail_json(msg=f"cannot evaluate the sysctl files under {p['root']}: {exc}")
+    target = p["target"]
+    ok = None
+    msg = f"{p['key']} at boot: {result['boot_value']} (from {result['boot_source'] or 'kernel default'})"
+    if target is not None:
+        boot = result["boot_value"]
+        ok = boot is not None and boot >= target
+        if not ok:
+            why = []
+            if result["overridden_by"]:
+                why.append("overridden by " + ", ".join(result["overridden_by"]))
+            if not result["ours"]["read_at_boot"]:
+                why.append(
+                    f"{p['file']} is not read by systemd-sysctl (masked or outside sysctl.d)"
+                )
+            msg = (
+                f"{p['key']} would be {boot if boot is not None else 'the kernel default'} after a reboot,"
+                f" below the target {target}: " + ("; ".join(why) or "our setting is missing")
+            )
+    module.exit_json(changed=False, ok=ok, target=target, msg=msg, **result)
+
+
+if __name__ == "__main__":
+    main()
