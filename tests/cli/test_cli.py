@@ -10,24 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from report_schema import REPORT_KEYS, TERM_KEYS
 
 CLI = Path(sys.executable).parent / "kafka-vmtune"
 REPO = Path(__file__).resolve().parents[2]
-REPORT_KEYS = {
-    "schema",
-    "hostname",
-    "generated_at",
-    "kafka",
-    "process",
-    "maps",
-    "disk",
-    "sysctl",
-    "model",
-    "recommendation",
-    "status",
-    "top_processes",
-}
-TERM_KEYS = {"symbol", "name", "count", "per_unit", "areas", "source", "detail"}
 SAMPLE = re.compile(r"^(kafka_vmtune_[a-z_]+)(\{pid=\"\d+\"\})? (-?\d+(\.\d+)?)$")
 
 

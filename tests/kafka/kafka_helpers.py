@@ -10,12 +10,13 @@ import math
 import os
 import shutil
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from podman_setup import molecule_environment
 
 REPO = Path(__file__).resolve().parents[2]
 SCENARIO = "kafka_cluster"
@@ -39,23 +40,7 @@ def kafka_skip_reason() -> str | None:
 
 def molecule_env(report_dir: Path) -> dict[str, str]:
     """os.environ plus molecule/setup.sh's exports (runs it; fast when already done)."""
-    bin_dir = str(Path(sys.executable).parent)
-    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
-    setup = subprocess.run(
-        [str(REPO / "molecule" / "setup.sh")],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-        check=False,
-    )
-    if setup.returncode != 0:
-        raise RuntimeError(f"molecule/setup.sh failed:\n{(setup.stdout + setup.stderr)[-5000:]}")
-    for line in (REPO / ".cache" / "molecule.env").read_text().splitlines():
-        if line.startswith("export ") and "=" in line:
-            key, _, value = line.removeprefix("export ").partition("=")
-            env[key.strip()] = value.strip()
+    env = molecule_environment()
     env.update(
         KVT_KC_REPORT_DIR=str(report_dir), ANSI_COLORS_DISABLED="1", NO_COLOR="1", PY_COLORS="0"
     )

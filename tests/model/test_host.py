@@ -7,24 +7,11 @@ import os
 from pathlib import Path
 
 import pytest
+from report_schema import REPORT_KEYS
 
 from kafka_vmtune.errors import InputError
 from kafka_vmtune.host import inspect_host
 
-REPORT_KEYS = {
-    "schema",
-    "hostname",
-    "generated_at",
-    "kafka",
-    "process",
-    "maps",
-    "disk",
-    "sysctl",
-    "model",
-    "recommendation",
-    "status",
-    "top_processes",
-}
 KAFKA_KEYS = {
     "found",
     "pid",

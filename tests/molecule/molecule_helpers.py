@@ -7,54 +7,16 @@ its whole output goes to .artifacts/molecule-<scenario>.log.
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
+from podman_setup import molecule_environment, podman_unusable_reason
+
+__all__ = ["molecule_environment", "podman_unusable_reason"]
+
 REPO = Path(__file__).resolve().parents[2]
-ENV_FILE = REPO / ".cache" / "molecule.env"
 ARTIFACTS = REPO / ".artifacts"
 MAX_MAP_COUNT = Path("/proc/sys/vm/max_map_count")
-
-
-def read_env_file(path: Path) -> dict[str, str]:
-    """The `export KEY=VALUE` lines of an env file written by molecule/setup.sh."""
-    env: dict[str, str] = {}
-    for line in path.read_text().splitlines():
-        if line.startswith("export ") and "=" in line:
-            key, _, value = line.removeprefix("export ").partition("=")
-            env[key.strip()] = value.strip()
-    return env
-
-
-def podman_unusable_reason() -> str | None:
-    """Why Molecule's podman hosts cannot run here, or None when they can."""
-    if shutil.which("podman") is None:
-        return "podman is not installed (apt-get install podman runc aardvark-dns debootstrap)"
-    if os.geteuid() != 0:
-        return "the Molecule scenarios need root (debootstrap images, systemd containers)"
-    return None
-
-
-def molecule_environment() -> dict[str, str]:
-    """os.environ plus what setup.sh exported; runs setup.sh (fast when already done)."""
-    bin_dir = str(Path(sys.executable).parent)
-    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
-    setup = subprocess.run(
-        [str(REPO / "molecule" / "setup.sh")],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-        check=False,
-    )
-    if setup.returncode != 0:
-        raise RuntimeError(f"molecule/setup.sh failed:\n{(setup.stdout + setup.stderr)[-5000:]}")
-    env.update(read_env_file(ENV_FILE))
-    return env
 
 
 def podman_info_error(env: dict[str, str]) -> str | None:

@@ -214,3 +214,42 @@ def test_completed_roll_is_not_resumed(tmp_path: Path) -> None:
     assert run.rc == 0, run.out[-4000:]
     # A finished roll starts a new one: the broker's earlier restart does not count.
     assert "b1: restart (policy always)" in run.out
+
+
+LAGGING_QUORUM = """\
+NodeId LogEndOffset Lag LastFetchTimestamp LastCaughtUpTimestamp Status
+1 5029 0 1732480000000 1732480000000 Leader
+2 5029 0 1732479999800 1732479999800 Follower
+3 4100 929 1732479990000 1732479900000 Follower
+"""
+
+
+def test_a_quorum_that_cannot_spare_the_broker_is_re_read_then_stops_the_roll(
+    tmp_path: Path,
+) -> None:
+    # Voter 3 lags, so stopping node 1 would leave 1 of 3 voters caught up. The role must
+    # re-read the quorum (not judge one stale reading) and stop before any broker stops.
+    quorum_file = tmp_path / "quorum.txt"
+    quorum_file.write_text(LAGGING_QUORUM)
+    reports = tmp_path / "reports"
+    run = run_playbook(
+        three_brokers(tmp_path),
+        {
+            "kafka_vmtune_restart_policy": "always",
+            "kafka_vmtune_bootstrap_servers": f"127.0.0.1:{closed_port()}",
+            "kafka_vmtune_restart_controller_last": False,
+            "kafka_vmtune_quorum_command": f"cat {quorum_file}",
+            "kafka_vmtune_restart_gate_timeout": 3,
+            "kafka_vmtune_restart_poll_interval": 1,
+            "kafka_vmtune_report_dir": str(reports),
+        },
+    )
+    assert run.rc != 0
+    assert run.out.count("FAILED - RETRYING: [b1]: Read the quorum state") >= 2
+    assert "controller quorum still blocked after 3s" in run.out
+    assert "would lose its majority without node 1" in run.out
+    assert not set(STOP_TASKS) & set(run.tasks_run())
+    state = json.loads((reports / "rolling-restart" / "state.json").read_text())
+    report = json.loads((reports / "rolling-restart" / f"{state['run_id']}.json").read_text())
+    [b1] = report["brokers"]
+    assert b1["outcome"] == "failed" and "controller quorum still blocked" in b1["error"]

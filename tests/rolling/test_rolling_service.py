@@ -13,11 +13,11 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from podman_setup import molecule_environment
 from rolling_helpers import REPO, Run, run_playbook
 
 pytestmark = pytest.mark.molecule
@@ -28,24 +28,10 @@ SERVICE_PLAYBOOK = REPO / "tests" / "rolling" / "playbooks" / "service.yml"
 
 
 def podman_env() -> dict[str, str]:
-    bin_dir = str(Path(sys.executable).parent)
-    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
-    setup = subprocess.run(
-        [str(REPO / "molecule" / "setup.sh")],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-        check=False,
-    )
-    if setup.returncode != 0:
-        pytest.fail(f"molecule/setup.sh failed:\n{(setup.stdout + setup.stderr)[-3000:]}")
-    for line in (REPO / ".cache" / "molecule.env").read_text().splitlines():
-        if line.startswith("export ") and "=" in line:
-            key, _, value = line.removeprefix("export ").partition("=")
-            env[key.strip()] = value.strip()
-    return env
+    try:
+        return molecule_environment()
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
 
 
 def podman(env: dict[str, str], *args: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from .admin import ClusterSnapshot, TopicPartition, describe_partitions
+from .admin import ClusterSnapshot, QuorumState, TopicPartition, describe_partitions
 
 QUORUM_UNKNOWN = (
     "controller quorum unknown: confluent-kafka cannot describe the KRaft quorum; "
@@ -56,9 +56,13 @@ def quorum_without(
     snapshot: ClusterSnapshot, node_id: int, *, require_quorum: bool = False
 ) -> list[str]:
     """A majority of all voters must be caught up without node_id (KRaft)."""
-    quorum = snapshot.quorum
-    if quorum is None:
+    if snapshot.quorum is None:
         return [QUORUM_UNKNOWN] if require_quorum else []
+    return quorum_blockers(snapshot.quorum, node_id)
+
+
+def quorum_blockers(quorum: QuorumState, node_id: int) -> list[str]:
+    """Why stopping node_id now would cost the KRaft quorum its majority; empty when safe."""
     if not quorum.voters:
         return []
     others_caught_up = [v.node_id for v in quorum.voters if v.caught_up and v.node_id != node_id]
