@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from podman_setup import molecule_environment
+from podman_setup import molecule_environment, run_molecule
 
 REPO = Path(__file__).resolve().parents[2]
 SCENARIO = "kafka_cluster"
@@ -49,22 +49,7 @@ def molecule_env(report_dir: Path) -> dict[str, str]:
 
 def molecule(action: str, env: dict[str, str], log: Path, timeout: int = 1800) -> int:
     """`molecule ACTION -s kafka_cluster`, output appended to log; the exit code."""
-    with log.open("a") as out:
-        out.write(f"\n===== molecule {action} -s {SCENARIO}\n")
-        out.flush()
-        try:
-            return subprocess.run(
-                ["molecule", action, "-s", SCENARIO],
-                cwd=REPO,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                timeout=timeout,
-                check=False,
-            ).returncode
-        except subprocess.TimeoutExpired:
-            out.write(f"\n*** molecule {action} timed out after {timeout} s\n")
-            return -1
+    return run_molecule([action, "-s", SCENARIO], env, log, timeout)
 
 
 def log_tail(log: Path, lines: int = 80) -> str:

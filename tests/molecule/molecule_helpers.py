@@ -10,7 +10,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from podman_setup import molecule_environment, podman_unusable_reason
+from podman_setup import molecule_environment, podman_unusable_reason, run_molecule
 
 __all__ = ["molecule_environment", "podman_unusable_reason"]
 
@@ -39,21 +39,8 @@ def run_scenario(scenario: str, env: dict[str, str], timeout: int = 1800) -> tup
     ARTIFACTS.mkdir(exist_ok=True)
     log = ARTIFACTS / f"molecule-{scenario}.log"
     env = dict(env, ANSI_COLORS_DISABLED="1", NO_COLOR="1", PY_COLORS="0")
-    with log.open("w") as out:
-        try:
-            proc = subprocess.run(
-                ["molecule", "test", "-s", scenario],
-                cwd=REPO,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                timeout=timeout,
-                check=False,
-            )
-            code = proc.returncode
-        except subprocess.TimeoutExpired:
-            out.write(f"\n*** molecule test -s {scenario} timed out after {timeout} s\n")
-            code = -1
+    log.write_text("")
+    code = run_molecule(["test", "-s", scenario], env, log, timeout)
     lines = log.read_text(errors="replace").splitlines()
     return code, "\n".join(lines[-80:]) + f"\n(full log: {log})"
 

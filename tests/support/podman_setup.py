@@ -55,3 +55,23 @@ def molecule_environment() -> dict[str, str]:
         raise RuntimeError(f"molecule/setup.sh failed:\n{(setup.stdout + setup.stderr)[-5000:]}")
     env.update(read_env_file(ENV_FILE))
     return env
+
+
+def run_molecule(args: list[str], env: dict[str, str], log: Path, timeout: int) -> int:
+    """`molecule ARGS` with its whole output appended to log; the exit code (-1: timed out)."""
+    with log.open("a") as out:
+        out.write(f"\n===== molecule {' '.join(args)}\n")
+        out.flush()
+        try:
+            return subprocess.run(
+                ["molecule", *args],
+                cwd=REPO,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                timeout=timeout,
+                check=False,
+            ).returncode
+        except subprocess.TimeoutExpired:
+            out.write(f"\n*** molecule {' '.join(args)} timed out after {timeout} s\n")
+            return -1
