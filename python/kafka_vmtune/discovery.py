@@ -136,6 +136,21 @@ def _environ_value(pid: int, proc: str, name: str) -> str | None:
     return None
 
 
+def _version_in_libs(pid: int, proc: str, libs: str) -> str | None:
+    """Kafka version from the jar names in the broker's libs folder, as the broker sees it.
+
+    Through /proc/PID/root first (a broker in a container has its own filesystem), then
+    the path as we see it (a non-root user may read the libs but not /proc/PID/root).
+    """
+    inside = [f"{proc}/{pid}/root{libs}"] if libs.startswith("/") else []
+    for folder in [*inside, libs]:
+        try:
+            return kafka_version_from_libs(os.listdir(folder))
+        except OSError:
+            continue
+    return None
+
+
 def describe_kafka_process(pid: int, proc: str = "/proc") -> KafkaProcess:
     """The broker's command line, server.properties, libs/ folder and Kafka version."""
     try:
@@ -159,12 +174,7 @@ def describe_kafka_process(pid: int, proc: str = "/proc") -> KafkaProcess:
     classpath = _classpath(argv, end) or _environ_value(pid, proc, "CLASSPATH")
     libs = _libs_dir(classpath) if classpath else None
     libs = absolute(libs) if libs else None
-    version = None
-    if libs:
-        try:
-            version = kafka_version_from_libs(os.listdir(libs))
-        except OSError:
-            version = None
+    version = _version_in_libs(pid, proc, libs) if libs else None
     if version is None and classpath:
         version = kafka_version_from_libs(classpath.split(":"))
     return KafkaProcess(

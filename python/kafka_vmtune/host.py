@@ -304,11 +304,6 @@ def inspect_host(
         scan = logdirs.scan_log_dirs(tuple(scan_prefix + d for d in config.log_dirs))
 
     version = kproc.version if kproc else None
-    if version is None and kproc is not None and kproc.libs_dir and prefix:
-        try:
-            version = versions.kafka_version_from_libs(os.listdir(prefix + kproc.libs_dir))
-        except OSError:
-            version = None
     affected = versions.resize_leak_affected(version)
     cpus = os.cpu_count() or 1
     model = host_model(

@@ -138,6 +138,36 @@ def test_classpath_from_the_environment_when_the_command_line_has_none(
     assert (kp.libs_dir, kp.version) == (str(dist / "libs"), "3.9.1")
 
 
+@pytest.mark.jvm
+def test_version_of_a_broker_in_its_own_mount_namespace_is_read_through_its_root(
+    dist: Path, tmp_path: Path
+) -> None:
+    # Like a broker in a container: its libs/ exist only in its mount namespace, so the
+    # same path seen from here is empty and only /proc/PID/root shows the versioned jar.
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("needs root and unshare(1) for a private mount namespace")
+    hidden = tmp_path / "libs"
+    hidden.mkdir()
+    script = (
+        f"mount --bind {dist}/libs {hidden} && "
+        f"exec java -Xmx32m -cp '{hidden}/*' kafka.Kafka {dist}/config/server.properties"
+    )
+    proc = subprocess.Popen(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "ready"
+        assert os.listdir(hidden) == []  # invisible from our namespace
+        kp = describe_kafka_process(proc.pid)
+    finally:
+        proc.communicate("x", timeout=30)
+    assert (kp.libs_dir, kp.version) == (str(hidden), "3.9.1")
+
+
 def test_a_process_that_has_gone_cannot_be_described() -> None:
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()
