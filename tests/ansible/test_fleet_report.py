@@ -8,8 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from kafka_vmtune.pipeline import inspect_host
 from kafka_vmtune.report import fleet_report
@@ -168,20 +166,3 @@ def test_summary_lines_align_columns(report: dict[str, Any]) -> None:
 def test_an_unknown_mode_is_refused() -> None:
     with pytest.raises(ValueError, match="mode must be one of"):
         fleet_report.build_fleet({}, mode="apply-now")
-
-
-@given(
-    live=st.integers(min_value=0, max_value=2**31 - 1),
-    boot=st.one_of(st.none(), st.integers(min_value=0, max_value=2**31 - 1)),
-    recommended=st.integers(min_value=0, max_value=2**31 - 1),
-)
-def test_the_plan_never_lowers(live: int, boot: int | None, recommended: int) -> None:
-    report = {
-        "sysctl": {"live": live, "boot_value": boot, "writable": True},
-        "recommendation": {"recommended": recommended},
-    }
-    plan = fleet_report.plan_from_report(report)
-    assert plan["target"] >= max(live, boot or 0, recommended)
-    assert plan["target"] in {live, boot, recommended}
-    assert plan["raise_live"] == (live < plan["target"])
-    assert plan["persist"] == (boot is None or boot < plan["target"])

@@ -35,29 +35,6 @@ def _get(data: Any, *keys: str) -> Any:
     return data
 
 
-def plan_from_report(report: Report, override: int | None = None) -> dict[str, Any]:
-    """What tune-vm.yml would do on this host: the same rule as the vm_max_map_count role.
-
-    target = max(recommended (or the operator's fixed value), live value, boot value): the
-    limit never goes down, and a higher value already set stays.
-    """
-    live = _int(_get(report, "sysctl", "live")) or 0
-    boot = _int(_get(report, "sysctl", "boot_value"))
-    recommended = (
-        override if override is not None else _int(_get(report, "recommendation", "recommended"))
-    )
-    target = max(recommended or 0, live, boot or 0)
-    return {
-        "target": target,
-        "live": live,
-        "boot_value": boot,
-        "recommended": recommended,
-        "raise_live": live < target,
-        "persist": boot is None or boot < target,
-        "writable": bool(_get(report, "sysctl", "writable")),
-    }
-
-
 def _fmt(value: Any) -> str:
     if value is None:
         return "-"
@@ -66,32 +43,23 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def _boot(value: Any) -> str:
-    return "kernel default" if value is None else str(value)
-
-
 def _describe_change(change: Mapping[str, Any] | None, report: Report | None) -> tuple[str, bool]:
     """(one line saying what tune-vm.yml did / would do, whether anything changes)."""
     if change:
         return _describe_recorded_change(change)
     if report is None:
         return "-", False
-    plan = plan_from_report(report)
-    parts: list[str] = []
-    if plan["raise_live"]:
-        if plan["writable"]:
-            parts.append(f"would raise live {plan['live']} -> {plan['target']}")
-        else:
-            parts.append(
-                f"live {plan['live']} < {plan['target']} but /proc/sys is read-only here"
-                " (set it on the host/VM that owns the kernel)"
-            )
-    if plan["persist"]:
-        ours = _get(report, "sysctl", "ours") or "the sysctl.d file"
-        parts.append(f"would persist {plan['target']} in {ours} (boot {_boot(plan['boot_value'])})")
+    # The host report's plan (plan.plan.make_plan) is the decision; this only words it.
+    plan = report.get("plan")
+    if not isinstance(plan, Mapping):
+        return "-", False
+    parts = [f"would {plan[k]['reason']}" for k in ("raise_live", "persist") if plan[k]["do"]]
+    live_short = plan["live"] < plan["target"] and not plan["raise_live"]["do"]
+    if live_short:
+        parts.append(plan["raise_live"]["reason"])
     if not parts:
         return f"nothing: live and boot value already >= {plan['target']}", False
-    return "; ".join(parts), True
+    return "; ".join(parts), bool(parts) and not (live_short and len(parts) == 1)
 
 
 def _describe_recorded_change(change: Mapping[str, Any]) -> tuple[str, bool]:
@@ -132,8 +100,6 @@ def _describe_recorded_change(change: Mapping[str, Any]) -> tuple[str, bool]:
         if action == "write":
             changed = True
             parts.append(f"{would}write {limits.get('dropin')}")
-        elif action == "skipped" and limits.get("reason"):
-            parts.append(f"limits skipped: {limits['reason']}")
     stop = change.get("stop_timeout") or {}
     if stop.get("short"):
         parts.append(
