@@ -10,9 +10,10 @@ import datetime
 import os
 import socket
 from dataclasses import asdict
-from typing import Any
+from typing import Any, cast
 
 from . import settings
+from .contracts import SCHEMA, HostReport
 from .errors import FactsError, InputError
 from .facts import discovery, logdirs, procfs, sysctl_config, versions
 from .plan.plan import KERNEL_DEFAULT, make_plan
@@ -41,7 +42,6 @@ from .sizing.recommend import (
 )
 
 KEY = "vm.max_map_count"
-SCHEMA = 2
 # Cluster size is not visible from one host; replica fetcher threads scale with it.
 ASSUMED_BROKERS = 3
 
@@ -260,7 +260,7 @@ def host_model(
     )
 
 
-def inspect_host(**options: Any) -> dict[str, Any]:
+def inspect_host(**options: Any) -> HostReport:
     """The host report (schema 2) with its plan; see the README section `model` for every key.
 
     `options` are the settings of kafka_vmtune.settings (defaults filled, bounds checked
@@ -430,4 +430,4 @@ def inspect_host(**options: Any) -> dict[str, Any]:
         "cpus": cpus,
     }
     report["plan"] = make_plan(report, opts).as_dict()
-    return report
+    return cast(HostReport, report)

@@ -34,11 +34,18 @@ class Setting:
     def var(self) -> str:
         return f"kafka_vmtune_{self.name}"
 
+    def _fmt(self, bound: float) -> str:
+        return str(int(bound)) if self.kind == "int" else f"{bound:g}"
+
     def rule(self) -> str:
         if self.kind in ("int", "float"):
             noun = "a whole number" if self.kind == "int" else "a number"
-            low = "" if self.low is None else f"{'>' if self.low_open else '>='} {self.low:g}"
-            high = "" if self.high is None else f"<= {self.high:g}"
+            low = (
+                ""
+                if self.low is None
+                else f"{'>' if self.low_open else '>='} {self._fmt(self.low)}"
+            )
+            high = "" if self.high is None else f"<= {self._fmt(self.high)}"
             bounds = " and ".join(b for b in (low, high) if b)
             text = f"must be {noun}" + (f" {bounds}" if bounds else "")
         elif self.kind == "bool":
@@ -82,13 +89,15 @@ SETTINGS: dict[str, Setting] = dict(
         _s("apply_live", "bool", True, help="raise the live value too"),
         _s("verify_boot", "bool", True, help="fail when the value would not survive a reboot"),
         _s("manage_nofile", "bool", False, help="manage LimitNOFILE in a unit drop-in"),
-        _s("nofile", "int", None, low=1024, high=INT_MAX, nullable=True, help="fixed LimitNOFILE"),
+        _s(
+            "nofile", "int", None, low=1024, high=2**30 - 8, nullable=True, help="fixed LimitNOFILE"
+        ),
         _s(
             "malloc_arena_max",
             "int",
             None,
             low=1,
-            high=1024,
+            high=64,
             nullable=True,
             help="MALLOC_ARENA_MAX for the broker (fewer map areas)",
         ),

@@ -94,17 +94,21 @@ def test_a_same_named_file_earlier_in_the_order_masks_ours(sandbox: Sandbox) -> 
     assert "not read by systemd-sysctl" in run.flat
 
 
+HEADROOM_RULE = "kafka_vmtune_headroom: must be a number >= 1 and <= 100"
+
+
 @pytest.mark.parametrize(
     ("name", "value", "says"),
     [
-        ("kafka_vmtune_headroom", "abc", "kafka_vmtune_headroom"),
-        ("kafka_vmtune_headroom", 0.5, "kafka_vmtune_headroom must be a number >= 1.0"),
-        ("kafka_vmtune_apply_live", "maybe", "kafka_vmtune_apply_live"),
-        ("kafka_vmtune_max_map_count", 1000, "kafka_vmtune_max_map_count must be null or between"),
-        ("kafka_vmtune_malloc_arena_max", "two", "kafka_vmtune_malloc_arena_max"),
-        ("kafka_vmtune_malloc_arena_max", 500, "kafka_vmtune_malloc_arena_max must be null or"),
+        # A non-number gets the same words as an out-of-range number (the settings table).
+        ("kafka_vmtune_headroom", "abc", HEADROOM_RULE + ", got 'abc'"),
+        ("kafka_vmtune_headroom", 0.5, HEADROOM_RULE + ", got 0.5"),
+        ("kafka_vmtune_apply_live", "maybe", "kafka_vmtune_apply_live: must be true or false"),
+        ("kafka_vmtune_max_map_count", 1000, "kafka_vmtune_max_map_count: must be a whole number"),
+        ("kafka_vmtune_malloc_arena_max", "two", "kafka_vmtune_malloc_arena_max: must be a whole"),
+        ("kafka_vmtune_malloc_arena_max", 500, "kafka_vmtune_malloc_arena_max: must be a whole"),
         ("kafka_vmtune_report_name", "a/b", "kafka_vmtune_report_name must be null or a plain"),
-        ("kafka_vmtune_restart_policy", "sometimes", "kafka_vmtune_restart_policy must be never"),
+        ("kafka_vmtune_restart_policy", "sometimes", "kafka_vmtune_restart_policy: must be never"),
     ],
 )
 def test_a_wrong_setting_fails_before_anything_is_read_or_changed(

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from report_schema import REPORT_KEYS, TERM_KEYS
+from report_schema import REPORT_KEYS, SCHEMA, TERM_KEYS
 
 CLI = Path(sys.executable).parent / "kafka-vmtune"
 REPO = Path(__file__).resolve().parents[2]
@@ -51,9 +51,10 @@ def test_inspect_json_follows_the_host_report_schema(sleeper: int) -> None:
     assert r.returncode == 0, r.stderr
     report = json.loads(r.stdout)
     assert set(report) >= REPORT_KEYS
-    assert report["schema"] == 1
+    assert report["schema"] == SCHEMA
     assert report["kafka"]["pid"] == sleeper
     assert all(set(t) == TERM_KEYS for t in report["model"]["terms"])
+    assert set(report["plan"]) == PLAN_KEYS
     assert report["maps"]["total"] == len(Path(f"/proc/{sleeper}/maps").read_text().splitlines())
     assert report["recommendation"]["recommended"] >= report["recommendation"]["current"]
 

@@ -32,42 +32,52 @@ def read(key: str, proc: str) -> int:
     return _read(os.path.join(proc, "sys", *key.split(".")))
 
 
-def raise_live(key: str, value: int, proc: str, *, enabled: bool, check: bool) -> LiveResult:
-    """Make the live value at least `value`; in check mode say what would happen."""
+def raise_live(
+    key: str, value: int, proc: str, *, planned: bool, read_only: bool, check: bool
+) -> LiveResult:
+    """Make the live value at least `value` when the plan says so; never lower it.
+
+    `planned` is the plan's raise_live decision (false when the facts found /proc/sys
+    read-only, `read_only`, or live apply is disabled); a host that turns out read-only at
+    write time is reported, not failed.
+    """
     path = os.path.join(proc, "sys", *key.split("."))
     before = _read(path)
     target = never_lower(value, before)
     if target == before:
-        return LiveResult("keep", before, before, f"live {before} (>= {value}): kept")
-    if not enabled:
+        return LiveResult("keep", before, before, f"live: kept at {before} (>= {value})")
+    if not planned:
+        if read_only:
+            return _read_only(before, value)
         return LiveResult(
-            "disabled", before, before, f"live {before} < {value}: not applied (apply_live false)"
+            "disabled",
+            before,
+            before,
+            f"live: not applied (kafka_vmtune_apply_live is false); {value} applies at the next"
+            " boot",
         )
-    if not os.access(path, os.W_OK) and not check:
-        return _read_only(path, before, value, errno.EACCES)
     if check:
-        if not os.access(path, os.W_OK):
-            return _read_only(path, before, value, errno.EROFS)
-        return LiveResult("raise", before, target, f"would raise live {before} -> {target}")
+        return LiveResult("raise", before, target, f"live: would raise {before} -> {target}")
     try:
         with open(path, "w", encoding="ascii") as fh:
             fh.write(f"{target}\n")
     except OSError as exc:
         if exc.errno in READ_ONLY:
-            return _read_only(path, before, value, exc.errno)
+            return _read_only(before, value)
         raise FactsError(f"cannot write {path}: {exc}") from None
     after = _read(path)
     if after < target:
         raise FactsError(f"wrote {target} to {path} but it reads {after}")
-    return LiveResult("raise", before, after, f"raised live {before} -> {after}")
+    return LiveResult(
+        "raise", before, after, f"live: raised {before} -> {after} ({key} is {after} live)"
+    )
 
 
-def _read_only(path: str, before: int, value: int, err: int) -> LiveResult:
+def _read_only(before: int, value: int) -> LiveResult:
     return LiveResult(
         "read-only",
         before,
         before,
-        f"NOT APPLIED: {path} is read-only here ({os.strerror(err)}; a container?): live stays"
-        f" {before}; {value} applies when set by the machine that owns the kernel, or at its"
-        " next boot",
+        f"live: NOT APPLIED: /proc/sys is read-only on this host (a container?); stays {before},"
+        f" {value} applies when set by the machine that owns the kernel, or at its next boot",
     )

@@ -41,7 +41,9 @@ def apply(
         sysctl_file.write_atomic(real, content or "")
     elif not write and not check:
         os.chmod(real, 0o644)  # keep the mode (the file exists: ours["value"] == target)
-    result = live.raise_live(KEY, target, proc, enabled=apply_live, check=check)
+    planned = bool(plan["raise_live"]["do"]) and apply_live
+    read_only = not report["sysctl"]["writable"]
+    result = live.raise_live(KEY, target, proc, planned=planned, read_only=read_only, check=check)
     after = boot.evaluate(KEY, root, sysctl_file_path, content if check and write else None)
     boot_ok = after["boot_value"] is not None and after["boot_value"] >= target
     change = {
@@ -50,6 +52,7 @@ def apply(
         "file_value_before": ours["value"],
         "target": target,
         "wanted": plan["wanted"],
+        "needed": plan["needed"],
         "required": plan["required"],
         "live_before": result.before,
         "live_action": result.action,
@@ -66,8 +69,8 @@ def apply(
         "diff": {
             "before": old_text or "",
             "after": content if write else (old_text or ""),
-            "before_header": f"{sysctl_file_path} (before)",
-            "after_header": f"{sysctl_file_path} (after)",
+            "before_header": real,
+            "after_header": real,
         }
         if write
         else None,
@@ -91,8 +94,10 @@ def _lines(change: dict[str, Any], live_msg: str, check: bool, verify_boot: bool
         + (" - with the planned file" if c["planned"] else "")
         + ("" if verify_boot else " (not verified: kafka_vmtune_verify_boot is false)")
     )
+    higher = c["target"] > c["needed"]
+    kept = "; a higher value already set is kept (never lowered)" if higher else ""
     return [
-        f"target {c['target']} (required {c['required']}, wanted {c['wanted']})",
+        f"target {c['target']} (needed {c['needed']}, required {c['required']}){kept}",
         file_line,
         live_msg,
         reboot,

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from .. import __version__, settings
+from ..contracts import as_json
 from ..errors import InputError, VmtuneError
 from ..settings import SETTINGS
 from ..sizing.recommend import level_code
@@ -54,16 +55,18 @@ def _inspect(args: argparse.Namespace, warn: Any, critical: Any) -> dict[str, An
     from ..pipeline import inspect_host
 
     try:
-        return inspect_host(
-            pid=args.pid,
-            unit=args.unit,
-            server_properties=args.server_properties,
-            headroom=args.headroom,
-            floor=args.floor,
-            warn_ratio=warn,
-            critical_ratio=critical,
-            sysctl_file=args.sysctl_file,
-            leak_fraction=args.leak_fraction,
+        return as_json(
+            inspect_host(
+                pid=args.pid,
+                unit=args.unit,
+                server_properties=args.server_properties,
+                headroom=args.headroom,
+                floor=args.floor,
+                warn_ratio=warn,
+                critical_ratio=critical,
+                sysctl_file=args.sysctl_file,
+                leak_fraction=args.leak_fraction,
+            )
         )
     except InputError as e:
         # The settings speak Ansible variable names; here they are options.

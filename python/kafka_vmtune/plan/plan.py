@@ -8,7 +8,9 @@ and the open-file limit only go up.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Mapping, cast
+
+from ..contracts import Plan
 
 KERNEL_DEFAULT = 65530
 
@@ -28,6 +30,9 @@ class Step:
 class HostPlan:
     target: int  # vm.max_map_count to persist and apply
     wanted: int  # the recommendation, or the operator's fixed value
+    needed: (
+        int  # what this host needs before "never lower": the fixed value, or max(required, floor)
+    )
     required: int  # the model's need (with headroom)
     live: int
     boot_value: int | None  # what the sysctl files set at boot today (None: kernel default)
@@ -39,8 +44,8 @@ class HostPlan:
     restart: Step
     action: str  # keep | raise live | persist | raise live and persist
 
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    def as_dict(self) -> Plan:
+        return cast(Plan, asdict(self))
 
 
 def _live_step(live: int, target: int, writable: bool, apply_live: bool) -> Step:
@@ -69,7 +74,7 @@ def _persist_step(ours: int | None, boot: int | None, target: int, required: int
     return Step(True, f"persist {target} in our sysctl.d file: {why}")
 
 
-def _restart_step(
+def restart_step(
     found: bool, process: dict[str, Any], nofile: int | None, arena: int | None
 ) -> Step:
     if not found:
@@ -89,7 +94,7 @@ def _restart_step(
     return Step(False, "vm.max_map_count takes effect without a restart")
 
 
-def make_plan(report: dict[str, Any], options: dict[str, Any]) -> HostPlan:
+def make_plan(report: Mapping[str, Any], options: Mapping[str, Any]) -> HostPlan:
     """The plan for one host report (the `sysctl`, `recommendation`, `model` sections)."""
     sysctl = report["sysctl"]
     rec = report["recommendation"]
@@ -114,11 +119,12 @@ def make_plan(report: dict[str, Any], options: dict[str, Any]) -> HostPlan:
             process.get("nofile_hard"),
         )
     arena = options.get("malloc_arena_max")
-    restart = _restart_step(bool(report["kafka"]["found"]), process, nofile, arena)
+    restart = restart_step(bool(report["kafka"]["found"]), process, nofile, arena)
     steps = [s for s, step in (("raise live", raise_live), ("persist", persist)) if step.do]
     return HostPlan(
         target=target,
         wanted=wanted,
+        needed=int(fixed) if fixed is not None else max(required, int(rec.get("floor", 0))),
         required=required,
         live=live,
         boot_value=boot,
