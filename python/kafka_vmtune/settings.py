@@ -197,3 +197,13 @@ def number(value: Value) -> float:
 def module_argument_spec(*names: str) -> dict[str, dict[str, Any]]:
     """Ansible argument_spec entries: raw, so the check above gives the error, not Ansible."""
     return {name: {"type": "raw"} for name in names}
+
+
+# Where reports and the roll's resume state go on the control node. The roles' default
+# (capacity_report, rolling_restart) is the same expression in Jinja; a test compares them.
+STATE_DIR_ENV = "KAFKA_VMTUNE_STATE_DIR"
+STATE_DIR_DEFAULT = "~/.local/state/kafka-vmtune"
+
+
+def state_dir() -> str:
+    return os.path.expanduser(os.environ.get(STATE_DIR_ENV) or STATE_DIR_DEFAULT)

@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
+from kafka_vmtune import settings
 from kafka_vmtune.pipeline import inspect_host
+from kafka_vmtune.plan.plan import make_plan
 from kafka_vmtune.report import fleet_report
 
 
@@ -21,7 +23,13 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 def variant(report: dict[str, Any], **sysctl: Any) -> dict[str, Any]:
     out = copy.deepcopy(report)
     out["sysctl"].update(sysctl)
-    return out
+    return replan(out)
+
+
+def replan(report: dict[str, Any]) -> dict[str, Any]:
+    """The plan made again from the edited facts, as kafka_facts makes it."""
+    report["plan"] = make_plan(report, settings.parse_all({})).as_dict()
+    return report
 
 
 def with_level(report: dict[str, Any], level: str) -> dict[str, Any]:
@@ -98,13 +106,15 @@ def test_the_report_numbers_are_the_host_reports(report: dict[str, Any]) -> None
 
 
 def test_capacity_check_says_what_tune_would_change(report: dict[str, Any]) -> None:
-    low = variant(report, live=65530, boot_value=None, writable=True)
+    low = variant(report, live=65530, boot_value=None, ours_value=None, writable=True)
     low["recommendation"]["recommended"] = 262144
+    replan(low)
     row = fleet_report.host_row("b", {"state": "reported", "report": low})
     assert "would raise live 65530 -> 262144" in row["change"]
     assert "would persist 262144" in row["change"]
-    done = variant(report, live=262144, boot_value=262144)
+    done = variant(report, live=262144, boot_value=262144, ours_value=262144)
     done["recommendation"]["recommended"] = 262144
+    replan(done)
     row = fleet_report.host_row("b", {"state": "reported", "report": done})
     assert row["change"].startswith("nothing")
     assert row["changes"] is False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -123,7 +124,21 @@ def test_a_wrong_setting_fails_before_anything_is_read_or_changed(
 
 
 def test_broker_limits_drop_in_flags_a_restart_and_is_stable(sandbox: Sandbox) -> None:
-    settings = {"kafka_vmtune_manage_nofile": True, "kafka_vmtune_malloc_arena_max": 2}
+    # A running process stands for the broker: its limits are read from /proc.
+    broker = subprocess.Popen(["sleep", "600"])
+    try:
+        _limits_flag_a_restart(sandbox, broker.pid)
+    finally:
+        broker.kill()
+        broker.wait()
+
+
+def _limits_flag_a_restart(sandbox: Sandbox, pid: int) -> None:
+    settings = {
+        "kafka_vmtune_manage_nofile": True,
+        "kafka_vmtune_malloc_arena_max": 2,
+        "kafka_vmtune_pid": pid,
+    }
     first = sandbox.run("tune-vm.yml", **settings)
     assert first.rc == 0, first.output[-4000:]
     dropin = sandbox.root / "etc/systemd/system/kafka.service.d/60-kafka-vmtune.conf"
