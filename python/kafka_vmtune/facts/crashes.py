@@ -211,14 +211,14 @@ def find_crashes(
         if c.kind == "hs_err":
             h = reader.hs_err(c.path)
             if h is not None:
-                crash = _crash_from_hs_err(c.path, h)
+                crash = _crash_from_hs_err(os.path.realpath(c.path), h)
                 found.crashes.append(crash)
                 found.by_hs_err[os.path.realpath(c.path)] = crash
     for c in picked:
         if c.kind == "text":
             got = reader.tail(c.path)
             if got is not None:
-                found.text(got[0], got[1], c.path)
+                found.text(got[0], got[1], os.path.realpath(c.path))
     for unit in places.units:
         found.journal(unit, crash_sources.read_journal(unit, since))
     found.log_failures()

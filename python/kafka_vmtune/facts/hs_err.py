@@ -102,8 +102,8 @@ def fatal_from_banner(block: bytes) -> Fatal:
             )
             return Fatal("signal", f"{line.split(',')[0]}{'; ' + frame if frame else ''}", pid)
     skip = ("A fatal error has been detected", "There is insufficient memory", "JRE version")
-    reason = next((ln for ln in lines if not ln.startswith(skip)), "no reason recorded")
-    return Fatal("other", reason, pid)
+    said = [ln for ln in lines if not ln.startswith(skip)][:2]  # the error and its message
+    return Fatal("other", "; ".join(said) or "no reason recorded", pid)
 
 
 def _epoch(stamp: str, zone: str | None, fallback: float | None) -> float | None:
