@@ -129,7 +129,8 @@ def _dynamic_libraries(data: bytes) -> int | None:
     if end < 0:
         return None  # cut inside the section: the count would be a lower bound only
     lines = data.count(b"\n", start, end) + 1
-    return lines - (1 if data.find(b"[vsyscall]", start, end) >= 0 else 0)
+    # [vsyscall] is the last line of x86_64 maps, and no map area the kernel counts.
+    return lines - (1 if data.find(b"[vsyscall]", max(start, end - 200), end) >= 0 else 0)
 
 
 def parse_hs_err(data: bytes, name: str, mtime: float | None) -> HsErr:
@@ -138,24 +139,28 @@ def parse_hs_err(data: bytes, name: str, mtime: float | None) -> HsErr:
     if fatal.pid is None:
         m = _FILE_PID.search(name)
         fatal = Fatal(fatal.kind, fatal.reason, int(m.group(1)) if m else None)
-    stamp = _TIME.search(data)
+    # Regular expressions run outside the map section: it is nearly all of the file.
+    start = data.find(b"\nDynamic libraries:\n")
+    end = data.find(SECTION_END, start + 1) if start >= 0 else -1
+    before, after = (data[:start], data[end:]) if end >= 0 else (data, b"")
+    stamp = _TIME.search(before)
     when = (
         _epoch(_text(stamp.group(1)), _text(stamp.group(2)) if stamp.group(2) else None, mtime)
         if stamp
         else mtime
     )
-    limit = _LIMIT.search(data)
-    memory = _MEMORY.search(data)
-    command = _COMMAND.search(data)
+    limit = _LIMIT.search(after)
+    memory = _MEMORY.search(after)
+    command = _COMMAND.search(before)
     return HsErr(
         fatal=fatal,
         time=when,
-        map_failed=data.find(MAP_FAILED) >= 0,
+        map_failed=before.find(MAP_FAILED) >= 0 or after.find(MAP_FAILED) >= 0,
         map_areas=_dynamic_libraries(data),
         limit=int(limit.group(1)) if limit else None,
         memory=_text(memory.group(1)) if memory else None,
         command=_text(command.group(1)) if command else None,
-        complete=data.rstrip().endswith(b"\nEND."),
+        complete=data[-256:].rstrip().endswith(b"\nEND."),
     )
 
 
