@@ -95,7 +95,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     if st["used"] is not None:
         perf.insert(0, f"used={st['used']};{thresholds}")
     if args.prometheus:
-        prometheus.write_atomic(args.prometheus, prometheus.render(report))
+        from .facts.crashes import diagnose
+
+        crashes = diagnose([], prometheus.CRASH_WINDOW_S)["crashes"]
+        text = prometheus.render(report) + prometheus.render_crashes(crashes)
+        prometheus.write_atomic(args.prometheus, text)
     print(
         f"KAFKA-VMTUNE {st['level'].upper()} - used {used} of {limit} map areas,"
         f" required {rec['required']}, recommended {rec['recommended']} | {' '.join(perf)}"
