@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from crash_support import FIXTURES, diagnose, diagnose_json, evidence_dir
+from crash_support import FIXTURES, at_limit_hs_err, diagnose, diagnose_json, evidence_dir
 
 from kafka_vmtune.errors import InputError
 from kafka_vmtune.facts import evidence
@@ -26,26 +26,6 @@ CAUSES = {
     "hs_err_pid6161.log": ("native-memory", 6161, "well below the limit"),
     "hs_err_pid7171.log": ("unknown", 7171, "guarantee(!_cm->has_overflown()) failed"),
 }
-
-
-def at_limit_hs_err(areas: int, limit: int = 65530, end: bool = True) -> bytes:
-    """The incident's hs_err: the JVM's header, `areas` map lines (+ [vsyscall]), the limit."""
-    head = (FIXTURES / "hs_err_pid6161.log").read_bytes().split(b"\nDynamic libraries:\n")[0]
-    head = head.replace(
-        b"(malloc) failed to allocate 1048576 bytes for AllocateHeap",
-        b"(mmap) failed to map 65536 bytes for committing reserved memory.",
-    ).replace(b"6161", b"8080")
-    maps = b"".join(
-        b"7f%010x-7f%010x rw-s 00000000 fe:00 42    /var/lib/kafka/t-0/%020d.index\n"
-        % (i * 4096, i * 4096 + 4096, i)
-        for i in range(areas)
-    )
-    vsyscall = b"ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0   [vsyscall]\n"
-    tail = b"\n/proc/sys/vm/max_map_count (maximum number of memory map areas a process may have): "
-    tail += (
-        b"%d\n\nMemory: 4k page, physical 24684084k(21283952k free), swap 0k(0k free)\n\n" % limit
-    )
-    return head + b"\nDynamic libraries:\n" + maps + vsyscall + tail + (b"END.\n" if end else b"")
 
 
 @pytest.fixture

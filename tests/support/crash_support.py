@@ -49,17 +49,16 @@ def _can_isolate() -> str | None:
     return None if probe.returncode == 0 else f"unshare refused here: {probe.stderr.strip()}"
 
 
-def diagnose(
-    *args: str, tmp_files: dict[str, Path] | None = None
+def isolated(
+    shell: str, tmp_files: dict[str, Path] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """`kafka-vmtune diagnose ARGS`; tmp_files are copied into its private /tmp first."""
+    """Run `shell` with a private, empty /tmp (tmp_files copied in) and its own /proc."""
     reason = _can_isolate()
     if reason:
         pytest.skip(reason)
     setup = ["mount -t tmpfs kvt-diagnose-tmp /tmp"]
     for name, src in (tmp_files or {}).items():
         setup.append(f"cp -P {shlex.quote(str(src))} /tmp/{shlex.quote(name)}")
-    cmd = " && ".join([*setup, shlex.join(["exec", str(CLI), "diagnose", *args])])
     return subprocess.run(
         [
             "unshare",
@@ -71,13 +70,40 @@ def diagnose(
             "private",
             "sh",
             "-c",
-            cmd,
+            " && ".join([*setup, shell]),
         ],
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
+
+
+def diagnose(
+    *args: str, tmp_files: dict[str, Path] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`kafka-vmtune diagnose ARGS` on a host of its own."""
+    return isolated(shlex.join(["exec", str(CLI), "diagnose", *args]), tmp_files)
+
+
+def at_limit_hs_err(areas: int, limit: int = 65530, end: bool = True) -> bytes:
+    """The incident's hs_err: the JVM's header, `areas` map lines (+ [vsyscall]), the limit."""
+    head = (FIXTURES / "hs_err_pid6161.log").read_bytes().split(b"\nDynamic libraries:\n")[0]
+    head = head.replace(
+        b"(malloc) failed to allocate 1048576 bytes for AllocateHeap",
+        b"(mmap) failed to map 65536 bytes for committing reserved memory.",
+    ).replace(b"6161", b"8080")
+    maps = b"".join(
+        b"7f%010x-7f%010x rw-s 00000000 fe:00 42    /var/lib/kafka/t-0/%020d.index\n"
+        % (i * 4096, i * 4096 + 4096, i)
+        for i in range(areas)
+    )
+    vsyscall = b"ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0   [vsyscall]\n"
+    tail = b"\n/proc/sys/vm/max_map_count (maximum number of memory map areas a process may have): "
+    tail += (
+        b"%d\n\nMemory: 4k page, physical 24684084k(21283952k free), swap 0k(0k free)\n\n" % limit
+    )
+    return head + b"\nDynamic libraries:\n" + maps + vsyscall + tail + (b"END.\n" if end else b"")
 
 
 def diagnose_json(*args: str, code: int, **kw: Any) -> list[dict[str, Any]]:
