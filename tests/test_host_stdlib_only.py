@@ -15,7 +15,16 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "python" / "kafka_vmtune"
 # What Ansible ships to hosts, and the facts modules they are built on.
-ROOTS = ("host", "fleet_report", "procfs", "discovery", "logdirs", "sysctl_config", "versions")
+ROOTS = (
+    "host",
+    "fleet_report",
+    "procfs",
+    "discovery",
+    "logdirs",
+    "sysctl_config",
+    "versions",
+    "facts.crashes",
+)
 ALLOWED = set(sys.stdlib_module_names) | {"__future__"}
 
 
