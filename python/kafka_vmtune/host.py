@@ -43,6 +43,8 @@ KEY = "vm.max_map_count"
 SCHEMA = 1
 # Cluster size is not visible from one host; replica fetcher threads scale with it.
 ASSUMED_BROKERS = 3
+# datetime.UTC is Python 3.11+; this runs on broker hosts with Python 3.8.
+_UTC = datetime.timezone(datetime.timedelta(0))
 
 
 def _listeners(props: dict[str, str]) -> int:
@@ -369,7 +371,7 @@ def inspect_host(
     return {
         "schema": SCHEMA,
         "hostname": socket.gethostname(),
-        "generated_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "generated_at": datetime.datetime.now(_UTC).isoformat(timespec="seconds"),
         "kafka": {
             "found": process is not None,
             "pid": chosen,
