@@ -4,11 +4,14 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 name: setting_errors
-short_description: Problems with the kafka_vmtune_* settings of a host
+short_description: Problems with the kafka_vmtune_* settings of a host (also provides C(setting))
 description:
-  - Checks every kafka_vmtune_* variable that names a tuning setting against the collection's
-    one settings table (the same rules the modules and the CLI apply) and returns one message
-    per problem, naming the variable, its rule and the value given. Empty when all is well.
+  - C(setting_errors) checks every kafka_vmtune_* variable that names a tuning setting
+    against the collection's one settings table (the same rules the modules and the CLI
+    apply) and returns one message per problem, naming the variable, its rule and the value
+    given. Empty when all is well.
+  - C(setting) gives one setting's typed value, or the table's default when it is unset, e.g.
+    C({{ kafka_vmtune_root | default(none) | kafka_vmtune.kafka.setting('root') }}).
 positional: _input
 options:
   _input:
@@ -45,6 +48,16 @@ def setting_errors(variables: Mapping[str, Any]) -> List[str]:  # noqa: UP006 (r
     return settings.errors_in(variables)
 
 
+def setting(value: Any, name: str) -> Any:
+    """One setting's typed value, its table default when unset (AnsibleFilterError if bad)."""
+    from ansible.errors import AnsibleFilterError
+
+    try:
+        return settings.parse(name, value)
+    except (KeyError, settings.InputError) as e:
+        raise AnsibleFilterError(str(e)) from None
+
+
 class FilterModule:
     def filters(self) -> Dict[str, Callable[..., Any]]:  # noqa: UP006
-        return {"setting_errors": setting_errors}
+        return {"setting_errors": setting_errors, "setting": setting}

@@ -44,6 +44,7 @@ from .sizing.recommend import (
 KEY = "vm.max_map_count"
 # Cluster size is not visible from one host; replica fetcher threads scale with it.
 ASSUMED_BROKERS = 3
+# datetime.UTC is Python 3.11+; this runs on broker hosts with Python 3.8.
 
 
 def _listeners(props: dict[str, str]) -> int:

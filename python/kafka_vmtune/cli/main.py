@@ -101,7 +101,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     if st["used"] is not None:
         perf.insert(0, f"used={st['used']};{thresholds}")
     if args.prometheus:
-        prometheus.write_atomic(args.prometheus, prometheus.render(report))
+        from ..facts.crashes import diagnose
+
+        crashes = diagnose([], prometheus.CRASH_WINDOW_S)["crashes"]
+        text = prometheus.render(report) + prometheus.render_crashes(crashes)
+        prometheus.write_atomic(args.prometheus, text)
     print(
         f"KAFKA-VMTUNE {st['level'].upper()} - used {used} of {limit} map areas,"
         f" required {rec['required']}, recommended {rec['recommended']} | {' '.join(perf)}"
@@ -200,6 +204,18 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_diagnose(args: argparse.Namespace) -> int:
+    from ..facts import crashes
+
+    since = crashes.parse_duration(args.since) if args.since is not None else None
+    report = crashes.diagnose(args.search, since)
+    if args.json:
+        print(json.dumps({k: report[k] for k in ("schema", "crashes")}, indent=2))
+    else:
+        print(crashes.render(report))
+    return crashes.exit_code(report)
+
+
 def _register_fleet(sub: Any) -> None:
     """Add `fleet` when fleet.py is installed; a broken fleet.py is an error, not a skip."""
     try:
@@ -253,6 +269,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--critical", metavar="R", help=f"default {SETTINGS['critical_ratio'].default}")
     p.add_argument("--prometheus", metavar="FILE", help="also write a node_exporter textfile")
     p.set_defaults(func=cmd_check, error_code=NAGIOS_UNKNOWN)
+
+    p = sub.add_parser(
+        "diagnose", help="find JVM crashes and their cause: exit 0 none, 1 found, 2 map limit"
+    )
+    p.add_argument(
+        "--search",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="also read this file or directory (repeatable)",
+    )
+    p.add_argument("--since", metavar="DURATION", help="only crashes in the last 30m, 12h, 7d...")
+    p.add_argument("--json", action="store_true", help='{"schema": 1, "crashes": [...]}')
+    p.set_defaults(func=cmd_diagnose, error_code=NAGIOS_UNKNOWN)
+    p.error_code = NAGIOS_UNKNOWN
 
     _register_fleet(sub)
     return parser
