@@ -42,6 +42,9 @@ _value:
 from typing import Any, Callable, Dict, List, Mapping  # noqa: E402
 
 from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune import settings  # noqa: E402
+from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.errors import (  # noqa: E402
+    InputError,
+)
 
 
 def setting_errors(variables: Mapping[str, Any]) -> List[str]:  # noqa: UP006 (runs on any controller Python)
@@ -54,7 +57,7 @@ def setting(value: Any, name: str) -> Any:
 
     try:
         return settings.parse(name, value)
-    except (KeyError, settings.InputError) as e:
+    except (KeyError, InputError) as e:
         raise AnsibleFilterError(str(e)) from None
 
 

@@ -35,6 +35,7 @@ lines: {description: What was done or would be done., returned: always, type: li
 """
 
 import os
+from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune import settings
@@ -68,9 +69,9 @@ def main() -> None:
         )
         stop = systemd.stop_timeout(unit) if p["check_stop_timeout"] else None
         budget = float(p["controlled_shutdown_budget"])
-        result = {
+        lines: list[str] = []
+        result: dict[str, Any] = {
             "changed": False,
-            "lines": [],
             "restart_needed": False,
             "restart_reasons": [],
             "required_process": {},
@@ -82,16 +83,17 @@ def main() -> None:
             out = dropin.apply(
                 report, os.path.normpath(path), stop, budget, check=module.check_mode
             )
-            result.update({k: v for k, v in out.items() if k != "diff"})
+            lines = list(out["lines"])
+            result.update({k: v for k, v in out.items() if k not in ("diff", "lines")})
             if out["diff"] is not None:
                 result["diff"] = out["diff"]
         elif stop is not None:
-            result["lines"] = [dropin.stop_line(stop, budget)]
+            lines = [dropin.stop_line(stop, budget)]
         if stop is not None:
             result["stop_timeout"] = dropin.stop_record(stop, budget)
     except (VmtuneError, OSError) as exc:
         module.fail_json(msg=str(exc))
-    module.exit_json(msg="\n".join(result["lines"]), **result)
+    module.exit_json(msg="\n".join(lines), lines=lines, **result)
 
 
 if __name__ == "__main__":

@@ -51,6 +51,9 @@ ansible_facts:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune import settings
+from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.contracts import (
+    as_json,
+)
 from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.errors import (
     VmtuneError,
 )
@@ -71,7 +74,7 @@ def main() -> None:
     except VmtuneError as exc:  # InputError, FactsError: one clear line
         module.fail_json(msg=str(exc))
     module.exit_json(
-        changed=False, ansible_facts={"kafka_vmtune": report}, breakdown=breakdown(report)
+        changed=False, ansible_facts={"kafka_vmtune": report}, breakdown=breakdown(as_json(report))
     )
 
 

@@ -11,8 +11,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Mapping, cast
 
 from ..contracts import Plan
-
-KERNEL_DEFAULT = 65530
+from ..sizing.recommend import KERNEL_DEFAULT
 
 
 def never_lower(wanted: int, *current: int | None) -> int:

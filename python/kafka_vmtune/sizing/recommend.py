@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+KERNEL_DEFAULT = 65530  # vm.max_map_count when no sysctl file sets it
 DEFAULT_FLOOR = 262144  # what Kafka distributions and Elasticsearch ask for at least
 STEP = 65536
 DEFAULT_WARN = 0.7

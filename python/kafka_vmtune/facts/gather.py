@@ -1,0 +1,201 @@
+"""Gather: everything one broker host shows, read once (procfs, config, log dirs, sysctl files).
+
+Standard library only. The result feeds sizing (sizing.host) and the report (report.host_report).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import FactsError, InputError
+from . import discovery, logdirs, procfs, sysctl_config, versions
+
+KEY = "vm.max_map_count"
+
+
+@dataclass(frozen=True)
+class HostFacts:
+    chosen: int | None  # the broker's PID
+    others: list[int]  # other kafka.Kafka JVMs on the host
+    unit: str | None
+    process: procfs.ProcessFacts | None
+    kproc: discovery.KafkaProcess | None
+    prefix: str  # where the broker's own paths are visible from here ("" = same mount ns)
+    props_path: str | None
+    props: dict[str, str]
+    config: discovery.BrokerConfig | None
+    scan: logdirs.LogDirScan | None
+    version: str | None
+    affected: bool | None  # the KAFKA-19390 resize leak
+    cpus: int
+    live: int
+    sysctl: dict[str, Any]
+    top_processes: list[tuple[int, str, int]]
+
+    @property
+    def listeners(self) -> int:
+        value = self.props.get("listeners", "PLAINTEXT://:9092")
+        return max(1, len([v for v in value.split(",") if v.strip()]))
+
+
+def gather(
+    *,
+    pid: int | None,
+    unit: str | None,
+    server_properties: str | None,
+    proc: str,
+    root: str,
+    sysctl_file: str,
+) -> HostFacts:
+    """Read the host: the broker (by PID, unit or search), its config and disk, the sysctls."""
+    chosen, others, how = _pick_process(pid, unit, server_properties, proc)
+    process: procfs.ProcessFacts | None = None
+    kproc: discovery.KafkaProcess | None = None
+    if chosen is not None:
+        try:
+            process = procfs.read_process(chosen, proc)
+            kproc = discovery.describe_kafka_process(chosen, proc)
+        except FactsError as e:
+            if how == "search":
+                raise
+            raise InputError(f"PID {chosen}: {e}") from e
+    # The broker's paths as it sees them, read through its root when it is in a container.
+    prefix = _root_prefix(chosen, proc) if chosen is not None else ""
+    props_path = server_properties or (kproc.server_properties if kproc else None)
+    props: dict[str, str] = {}
+    config: discovery.BrokerConfig | None = None
+    if props_path is not None:
+        props = discovery.load_properties(props_path if server_properties else prefix + props_path)
+        config = discovery.broker_config(props)
+    scan = None
+    if config is not None:
+        scan_prefix = "" if server_properties else prefix
+        scan = logdirs.scan_log_dirs(tuple(scan_prefix + d for d in config.log_dirs))
+    version = kproc.version if kproc else None
+    live = procfs.read_max_map_count(proc)
+    return HostFacts(
+        chosen=chosen,
+        others=others,
+        unit=unit,
+        process=process,
+        kproc=kproc,
+        prefix=prefix,
+        props_path=props_path,
+        props=props,
+        config=config,
+        scan=scan,
+        version=version,
+        affected=versions.resize_leak_affected(version),
+        cpus=os.cpu_count() or 1,
+        live=live,
+        sysctl=_sysctl_section(live, procfs.max_map_count_writable(proc), root, sysctl_file),
+        top_processes=procfs.top_map_processes(5, proc),
+    )
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _pick_process(
+    pid: int | None, unit: str | None, server_properties: str | None, proc: str
+) -> tuple[int | None, list[int], str | None]:
+    """(chosen pid, other kafka pids, how it was found).
+
+    Explicit PID, else the unit's main PID, else a search for kafka.Kafka JVMs. With an
+    explicit server.properties the search keeps only brokers started with that file: the
+    report must not mix one broker's disk with another's process.
+    """
+    if pid is not None:
+        if pid <= 0 or not os.path.isdir(f"{proc}/{pid}"):
+            raise InputError(f"no process with PID {pid}")
+        return pid, [], "pid"
+    if unit is not None:
+        main = discovery.unit_main_pid(unit)
+        if not main:
+            raise InputError(f"systemd unit {unit} has no running main process")
+        return main, [], "unit"
+    pids = discovery.find_kafka_pids(proc)
+    if server_properties is not None:
+        mine = []
+        for p in pids:
+            try:
+                cfg = discovery.describe_kafka_process(p, proc).server_properties
+            except FactsError:
+                continue
+            if cfg and _same_file(_root_prefix(p, proc) + cfg, server_properties):
+                mine.append(p)
+        pids = mine
+    if not pids:
+        return None, [], None
+    if len(pids) == 1:
+        return pids[0], [], "search"
+    sizes: dict[int, int] = {}
+    for p in pids:
+        try:
+            sizes[p] = procfs.read_process(p, proc).maps.total
+        except FactsError:
+            sizes[p] = -1
+    chosen = max(pids, key=lambda p: (sizes[p], -p))
+    return chosen, [p for p in pids if p != chosen], "search"
+
+
+def _root_prefix(pid: int, proc: str) -> str:
+    """Where the broker's own paths are visible from here.
+
+    A broker in a container has its own mount namespace: its server.properties, log dirs and
+    libs are reachable through /proc/PID/root. Empty when it shares ours.
+    """
+    try:
+        theirs = os.readlink(f"{proc}/{pid}/ns/mnt")
+        ours = os.readlink(f"{proc}/self/ns/mnt")
+    except OSError:
+        return ""
+    return "" if theirs == ours else f"{proc}/{pid}/root"
+
+
+def _sysctl_section(live: int, writable: bool, root: str, sysctl_file: str) -> dict[str, Any]:
+    boot = sysctl_config.boot_value(KEY, root)
+    ours_real = os.path.normpath(os.path.join(root, sysctl_file.lstrip("/")))
+
+    def is_ours(path: str) -> bool:
+        return path in (sysctl_file, ours_real)
+
+    settings_ = list(boot.settings)
+    overridden: list[str] = []
+    ours_at = [i for i, s in enumerate(settings_) if is_ours(s.path)]
+    if ours_at:
+        overridden = [s.path for s in settings_[ours_at[-1] + 1 :] if not is_ours(s.path)]
+    elif any(is_ours(m) for m in boot.masked):
+        # A same-named file earlier in the directory order shadows ours entirely.
+        name = os.path.basename(sysctl_file)
+        overridden = [s.path for s in settings_ if os.path.basename(s.path) == name]
+    boot_int: int | None
+    try:
+        boot_int = int(boot.value) if boot.value is not None else None
+    except ValueError:
+        boot_int = None
+    return {
+        "key": KEY,
+        "live": live,
+        "writable": writable,
+        "boot_value": boot_int,
+        "boot_source": boot.source.path if boot.source else None,
+        "ours": sysctl_file,
+        # The value our own file sets (None: absent, or no vm.max_map_count line in it).
+        "ours_value": _int_or_none(settings_[ours_at[-1]].value) if ours_at else None,
+        "settings": [{"path": s.path, "line": s.line, "value": s.value} for s in settings_],
+        "overridden_by": sorted(set(overridden)),
+    }
+
+
+def _int_or_none(value: str) -> int | None:
+    try:
+        return int(value.strip())
+    except ValueError:
+        return None
