@@ -1,0 +1,110 @@
+"""A fleet capacity check as the operator runs it, Ansible included, against the baseline.
+
+  .venv/bin/python bench/bench_capacity_check.py [--hosts 100] [--baseline REV]
+
+Runs `ansible-playbook playbooks/capacity_check.yml` on an inventory of N local-connection
+hosts (every one reads this machine: the Kafka search over /proc, the sysctl files, the
+report on the control node), first with this checkout, then with the checkout at REV
+(default 7ffd0da, the last release before decisions moved into Python), unpacked by
+`git archive` into a temporary directory and run with its own ansible.cfg. Prints both
+wall times, the tasks each ran per host, and the ratio. Goal (issue 11): at most 20 s for
+100 hosts on this machine (2 cores); the baseline took about 50 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+GOAL_S = 20.0
+
+
+def inventory(path: Path, hosts: int, root: Path) -> Path:
+    names = {f"b{i:03d}": {} for i in range(1, hosts + 1)}
+    doc = {
+        "all": {
+            "children": {
+                "kafka_brokers": {
+                    "hosts": names,
+                    "vars": {
+                        "ansible_connection": "local",
+                        "ansible_python_interpreter": sys.executable,
+                        "kafka_vmtune_root": str(root),
+                        "kafka_vmtune_show_breakdown": False,
+                    },
+                }
+            }
+        }
+    }
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def run(checkout: Path, playbook: str, inv: Path, reports: Path) -> tuple[float, str]:
+    env = dict(
+        os.environ,
+        ANSIBLE_CONFIG=str(checkout / "ansible.cfg"),
+        ANSIBLE_FORKS="20",
+        ANSIBLE_NOCOLOR="1",
+        PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    )
+    cmd = [
+        str(BIN / "ansible-playbook"), "-i", str(inv), playbook,
+        "-e", f"kafka_vmtune_report_dir={reports}", "-e", "kafka_vmtune_fail_on_critical=false",
+    ]  # fmt: skip
+    start = time.perf_counter()
+    r = subprocess.run(cmd, cwd=checkout, env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if r.returncode != 0:
+        sys.exit(f"{checkout}: ansible-playbook failed ({r.returncode}):\n{r.stdout[-3000:]}")
+    return elapsed, r.stdout
+
+
+def tasks_per_host(output: str) -> int:
+    recap = re.search(r"^b001\s+:\s+ok=(\d+)\s+changed=(\d+).*?skipped=(\d+)", output, re.M)
+    if recap is None:
+        return -1
+    return int(recap.group(1)) + int(recap.group(3))
+
+
+def baseline_checkout(rev: str, into: Path) -> Path:
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", rev], capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--hosts", type=int, default=100)
+    ap.add_argument("--baseline", default="7ffd0da")
+    args = ap.parse_args()
+    subprocess.run(["bash", str(REPO / "run.sh"), "link"], check=True)
+    with tempfile.TemporaryDirectory(prefix="kvt-bench-") as tmp:
+        t = Path(tmp)
+        (t / "root").mkdir()
+        inv = inventory(t / "inventory.json", args.hosts, t / "root")
+        now_s, now_out = run(REPO, "playbooks/capacity_check.yml", inv, t / "reports-now")
+        (t / "baseline").mkdir()
+        old = baseline_checkout(args.baseline, t / "baseline")
+        old_s, old_out = run(old, "playbooks/capacity-check.yml", inv, t / "reports-old")
+    print(f"capacity check of {args.hosts} local-connection hosts (2 cores, forks 20)")
+    print(f"  this checkout : {now_s:6.1f} s, {tasks_per_host(now_out)} tasks per host")
+    print(f"  {args.baseline:<13} : {old_s:6.1f} s, {tasks_per_host(old_out)} tasks per host")
+    print(f"  ratio now/baseline: {now_s / old_s:.2f}x; goal <= {GOAL_S:.0f} s:", end=" ")
+    print("met" if now_s <= GOAL_S else "NOT met")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
