@@ -11,10 +11,11 @@ DOCUMENTATION = """
       - Default output of the kafka-vmtune playbooks. Per play, each host gets one block
         headed C([host] play name) holding, in task order, the message of every
         C(ansible.builtin.debug) task that ran (a role marks detail as such with the debug
-        task's own C(verbosity) keyword, so it appears only under -v), one line per changed
-        result (C(would change) in check mode) followed by its diff under --diff, and
-        failures and unreachable hosts, each once, as the cause Ansible reports (its
-        "Task failed / Action failed" wrappers removed, no result dump).
+        task's own C(verbosity) keyword, so it appears only under -v), the C(success_msg)
+        of a passing C(ansible.builtin.assert) that sets one, one line naming the changed
+        tasks (C(would change) in check mode; under --diff each change gets its own line
+        followed by its diff), and failures and unreachable hosts, each once, as the cause
+        Ansible reports (its "Task failed / Action failed" wrappers removed, no result dump).
       - Silent at the default verbosity are skipped tasks, ok tasks that carry no message,
         argument validation, includes and imports, and play and task headers; a play where
         nothing is reported prints nothing.
@@ -31,6 +32,7 @@ DOCUMENTATION = """
 """
 
 import re
+import textwrap
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -42,10 +44,15 @@ from ansible import constants as C  # noqa: N812 (Ansible's own idiom)
 from ansible import context
 
 DEBUG_ACTIONS = frozenset(add_internal_fqcns(("debug",)))
+ASSERT_ACTIONS = frozenset(add_internal_fqcns(("assert",)))
+ASSERT_DEFAULT_SUCCESS = "All assertions passed"
 # Ansible 2.19 wraps a failure's cause in these; the operator needs the cause.
 _WRAPPERS = re.compile(r"^(?:(?:Task|Action|Module) failed(?: \([^)]*\))?: )+")
 # Argument-spec errors name Ansible's internal string class; the value is the point.
 _INTERNAL_CLASS = re.compile(r": <class '[\w.]+'> cannot be converted to an? \w+")
+
+# Messages are wrapped to this width (hanging indent); diffs are printed as they are.
+WIDTH = 120
 
 F = TypeVar("F", bound=Callable[..., None])
 
@@ -79,11 +86,26 @@ def failure_cause(result: Mapping[str, Any]) -> str:
     return text
 
 
-def message_lines(value: Any) -> list[str]:
-    """A debug msg as lines: a string as written, a list one line per item."""
-    if isinstance(value, list):
-        return [line for item in value for line in str(item).splitlines()]
-    return str(value).splitlines()
+def message_lines(value: Any, width: int = WIDTH) -> list[str]:
+    """A debug msg as lines of at most `width` columns: a list gives one line per item."""
+    items = value if isinstance(value, list) else [value]
+    lines = [line for item in items for line in str(item).splitlines()]
+    return [part for line in lines for part in wrap(line, width)]
+
+
+def wrap(line: str, width: int = WIDTH) -> list[str]:
+    """A long line wrapped at spaces, continued 4 columns further in than it starts."""
+    if len(line) <= width:
+        return [line]
+    indent = line[: len(line) - len(line.lstrip())]
+    return textwrap.wrap(
+        line,
+        width,
+        initial_indent="",
+        subsequent_indent=indent + "    ",
+        break_long_words=False,
+        break_on_hyphens=False,
+    ) or [line]
 
 
 class CallbackModule(DefaultCallback):  # type: ignore[misc]
@@ -99,7 +121,7 @@ class CallbackModule(DefaultCallback):  # type: ignore[misc]
         self._tasks_seen: set[str] = set()
         self._pending_diff: dict[str, str] = {}
         self._looped: set[tuple[str, str]] = set()
-        self._printed_any = False
+        self._change_line: dict[str, int] = {}
 
     # -- the per-host blocks ---------------------------------------------------------------
 
@@ -108,15 +130,15 @@ class CallbackModule(DefaultCallback):  # type: ignore[misc]
 
     def _flush(self) -> None:
         for host, lines in self._blocks.items():
-            if self._printed_any:
-                self._display.display("")
+            if not lines:
+                continue
             self._display.display(f"[{host}] {self._play_name}", color=C.COLOR_HIGHLIGHT)
             for line in lines:
                 self._display.display(line, color=self._color_of(line))
-            self._printed_any = True
         self._blocks = {}
         self._pending_diff = {}
         self._looped = set()
+        self._change_line = {}
 
     @staticmethod
     def _color_of(line: str) -> str | None:
@@ -148,12 +170,26 @@ class CallbackModule(DefaultCallback):  # type: ignore[misc]
                     if not key.startswith("_") and key not in self._hide_in_debug:
                         self._add(result, *message_lines(f"{key}: {value}"))
             return
-        if not res.get("changed", False):
-            return
-        self._add(result, f"{self._changed_label()}: {self._task_label(result, item)}")
-        diff = self._pending_diff.pop(result.host.get_name(), "")
+        if result.task.action in ASSERT_ACTIONS:
+            # A passing assert shows the success_msg a role wrote for it, not Ansible's default.
+            if res.get("msg") and res["msg"] != ASSERT_DEFAULT_SUCCESS:
+                self._add(result, *message_lines(res["msg"]))
+        elif res.get("changed", False):
+            self._changed(result, item)
+
+    def _changed(self, result: Any, item: bool) -> None:
+        """One line per host names the changes; a change with a diff gets its own line."""
+        host, label = result.host.get_name(), self._task_label(result, item)
+        diff = self._pending_diff.pop(host, "")
+        block = self._blocks.setdefault(host, [])
         if diff:
+            self._add(result, f"{self._changed_label()}: {label}")
             self._add(result, *diff.rstrip("\n").splitlines())
+        elif host in self._change_line and len(block[self._change_line[host]] + label) < WIDTH:
+            block[self._change_line[host]] += f"; {label}"
+        else:
+            self._change_line[host] = len(block)
+            self._add(result, f"{self._changed_label()}: {label}")
 
     def _failed(self, result: Any, item: bool = False, ignored: bool = False) -> None:
         res = result.result
@@ -161,7 +197,8 @@ class CallbackModule(DefaultCallback):  # type: ignore[misc]
         res.pop("exception", None)  # the cause is in msg; -v shows the exception
         head = "failed (ignored)" if ignored else "FAILED"
         cause = failure_cause(res).splitlines()
-        self._add(result, f"{head}: {self._task_label(result, item)}: {cause[0]}", *cause[1:])
+        first = f"{head}: {self._task_label(result, item)}: {cause[0]}"
+        self._add(result, *message_lines([first, *cause[1:]]))
 
     # -- events ------------------------------------------------------------------------------
 
@@ -169,7 +206,7 @@ class CallbackModule(DefaultCallback):  # type: ignore[misc]
     def v2_playbook_on_start(self, playbook: Any) -> None:
         mode = " (check mode: nothing is changed)" if context.CLIARGS.get("check") else ""
         name = str(playbook._file_name).rsplit("/", 1)[-1]
-        self._display.display(f"== {name}{mode}", color=C.COLOR_HIGHLIGHT)
+        self._display.display(f"PLAYBOOK {name}{mode}", color=C.COLOR_HIGHLIGHT)
 
     def v2_playbook_on_play_start(self, play: Any) -> None:
         self._flush()
@@ -203,6 +240,11 @@ class CallbackModule(DefaultCallback):  # type: ignore[misc]
     @verbose_passthrough
     def v2_playbook_on_no_hosts_remaining(self) -> None:
         pass
+
+    @verbose_passthrough
+    def v2_runner_on_start(self, host: Any, task: Any) -> None:
+        # Hosts start in inventory order: their blocks are printed in that order.
+        self._blocks.setdefault(host.get_name(), [])
 
     @verbose_passthrough
     def v2_runner_on_skipped(self, result: Any) -> None:
@@ -251,8 +293,7 @@ class CallbackModule(DefaultCallback):  # type: ignore[misc]
     @verbose_passthrough
     def v2_runner_on_unreachable(self, result: Any) -> None:
         self._handle_warnings(result.result)
-        cause = failure_cause(result.result).splitlines()
-        self._add(result, f"UNREACHABLE: {cause[0]}", *cause[1:])
+        self._add(result, *message_lines(f"UNREACHABLE: {failure_cause(result.result)}"))
 
     @verbose_passthrough
     def v2_runner_retry(self, result: Any) -> None:

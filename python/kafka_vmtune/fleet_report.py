@@ -336,7 +336,7 @@ def summary_lines(fleet: Mapping[str, Any], width: int = WIDTH) -> list[str]:
                 out.append(str(rows[i]["host"]))
             out.append(body[i].rstrip())
             out += textwrap.wrap(
-                note, width, initial_indent="    ", subsequent_indent="      ",
+                note, width, initial_indent="  ", subsequent_indent="    ",
                 break_long_words=False, break_on_hyphens=False,
             )  # fmt: skip
     out += textwrap.wrap(summary_text(fleet["summary"]), width, subsequent_indent="  ")
