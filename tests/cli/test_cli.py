@@ -263,3 +263,27 @@ def test_a_unit_where_systemd_is_not_init_says_systemd_is_not_available() -> Non
         pytest.skip("needs a systemctl binary on a host where systemd is not running (this CI)")
     r = run("inspect", "--unit", "nosuch.service")
     assert_one_line_error(r, 2, "nosuch.service", "systemd is not available")
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize(
+    "args", [["inspect"], ["plan", "--file", str(REPO / "examples/plan.yaml")]]
+)
+def test_text_reports_fit_120_columns_and_keep_every_note(args: list[str]) -> None:
+    text = run(*args)
+    as_json = run(*args, "--json")
+    assert text.returncode == as_json.returncode == 0, text.stderr + as_json.stderr
+    width = max(len(line) for line in text.stdout.splitlines())
+    assert width <= 120, text.stdout
+    doc = json.loads(as_json.stdout)
+    model = (
+        doc["model"]
+        if "model" in doc
+        else max((b["model"] for b in doc["brokers"]), key=lambda m: m["required"])
+    )
+    # Wrapped, not cut: every "where it comes from" note is still there, word for word.
+    for term in model["terms"]:
+        assert flat(term["detail"]) in flat(text.stdout), term["detail"]
