@@ -20,7 +20,8 @@ DOCUMENTATION = """
         argument validation, includes and imports, and play and task headers; a play where
         nothing is reported prints nothing.
       - Blocks are printed when a play ends (or, in a C(serial) play, when the next batch
-        starts), so parallel hosts never interleave. The recap keeps Ansible's per-host
+        starts), so parallel hosts never interleave; hosts whose blocks are identical (the
+        same failure everywhere, say) share one block. The recap keeps Ansible's per-host
         counters on one line per host and adds a verdict line.
       - With -v or more, every event is handed to the default callback unchanged.
       - Warnings and deprecations are shown by Ansible as usual, never hidden.
@@ -46,6 +47,7 @@ from ansible import context
 DEBUG_ACTIONS = frozenset(add_internal_fqcns(("debug",)))
 ASSERT_ACTIONS = frozenset(add_internal_fqcns(("assert",)))
 ASSERT_DEFAULT_SUCCESS = "All assertions passed"
+ARGSPEC_ACTIONS = frozenset(add_internal_fqcns(("validate_argument_spec",)))
 # Ansible 2.19 wraps a failure's cause in these; the operator needs the cause.
 _WRAPPERS = re.compile(r"^(?:(?:Task|Action|Module) failed(?: \([^)]*\))?: )+")
 # Argument-spec errors name Ansible's internal string class; the value is the point.
@@ -129,11 +131,15 @@ class CallbackModule(DefaultCallback):  # type: ignore[misc]
         self._blocks.setdefault(result.host.get_name(), []).extend(lines)
 
     def _flush(self) -> None:
+        """Print the play's blocks; hosts with identical blocks share one (said once)."""
+        same: dict[tuple[str, ...], list[str]] = {}
         for host, lines in self._blocks.items():
-            if not lines:
-                continue
-            self._display.display(f"[{host}] {self._play_name}", color=C.COLOR_HIGHLIGHT)
-            for line in lines:
+            if lines:
+                same.setdefault(tuple(lines), []).append(host)
+        for block, hosts in same.items():
+            names = ", ".join(hosts[:4]) + (f" (+{len(hosts) - 4})" if len(hosts) > 4 else "")
+            self._display.display(f"[{names}] {self._play_name}", color=C.COLOR_HIGHLIGHT)
+            for line in block:
                 self._display.display(line, color=self._color_of(line))
         self._blocks = {}
         self._pending_diff = {}
@@ -153,6 +159,9 @@ class CallbackModule(DefaultCallback):  # type: ignore[misc]
 
     def _task_label(self, result: Any, item: bool = False) -> str:
         label = str(result.task_name or result.task.get_name()).strip()
+        if result.task.action in ARGSPEC_ACTIONS:  # the implicit check of a role's variables
+            role = result.task._role.get_name() if result.task._role else "role"
+            label = f"{role}: Validation of arguments failed"
         if item:
             label += f" ({self._get_item_label(result.result)})"
         return label
