@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import textwrap
 from collections.abc import Mapping
 from typing import Any
@@ -57,6 +58,14 @@ def plan_from_report(report: Report, override: int | None = None) -> dict[str, A
         "persist": boot is None or boot < target,
         "writable": bool(_get(report, "sysctl", "writable")),
     }
+
+
+# Ansible 2.19 prefixes a failure's message with its own wrappers; the report keeps the cause.
+_WRAPPERS = re.compile(r"^(?:(?:Task|Action|Module) failed(?: \([^)]*\))?: )+")
+
+
+def _cause(error: Any) -> Any:
+    return _WRAPPERS.sub("", error.strip()) if isinstance(error, str) else error
 
 
 def _fmt(value: Any) -> str:
@@ -153,7 +162,7 @@ def host_row(name: str, entry: Mapping[str, Any]) -> dict[str, Any]:
     row: dict[str, Any] = {
         "host": name,
         "state": state,
-        "error": entry.get("error"),
+        "error": _cause(entry.get("error")),
         "kafka": None,
         "version": None,
         "limit": None,

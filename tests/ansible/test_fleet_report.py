@@ -224,3 +224,9 @@ def test_the_plan_never_lowers(live: int, boot: int | None, recommended: int) ->
     assert plan["target"] in {live, boot, recommended}
     assert plan["raise_live"] == (live < plan["target"])
     assert plan["persist"] == (boot is None or boot < plan["target"])
+
+
+def test_an_ansible_error_is_reported_by_its_cause() -> None:
+    entry = {"state": "unreachable", "error": "Task failed: Failed to connect to the host via ssh"}
+    row = fleet_report.host_row("broker-gone", entry)
+    assert row["error"] == "Failed to connect to the host via ssh"
