@@ -39,10 +39,10 @@ _value:
   elements: str
 """
 
-from typing import Any, Callable, Dict, List, Mapping  # noqa: E402
+from typing import Any, Callable, Dict, List, Mapping
 
-from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune import settings  # noqa: E402
-from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.errors import (  # noqa: E402
+from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune import settings
+from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.errors import (
     InputError,
 )
 

@@ -166,13 +166,58 @@ def test_written_files_round_trip(report: dict[str, Any], tmp_path: Path) -> Non
 
 def test_summary_lines_align_columns(report: dict[str, Any]) -> None:
     lines = fleet_report.summary_lines(fleet_report.build_fleet(fleet_of(report)))
-    header, *rows, total = lines
+    header = lines[0]
     start = header.index("limit")
-    assert all(len(r) > start for r in rows)
+    rows = [line for line in lines if line.split(" ", 1)[0] in fleet_of(report)]
     assert len(rows) == len(fleet_of(report))
-    assert total.startswith("5 hosts:")
+    # Every row has its value under the header's column, notes are indented under the row.
+    assert all(len(r) > start and r[start - 2 : start] == "  " for r in rows)
+    assert lines[-1].startswith("5 hosts:") or lines[-2].startswith("5 hosts:")
+
+
+def long_fleet(report: dict[str, Any], name_len: int) -> dict[str, dict[str, Any]]:
+    """Hosts with long FQDNs and long change texts, as a real fleet has."""
+    long_error = "cannot read /proc/4242/maps: " + "permission denied by the LSM policy " * 4
+    return {
+        "b".ljust(name_len, "x") + ".ok": {"state": "reported", "report": with_level(report, "ok")},
+        "b".ljust(name_len, "x") + ".ro": {
+            "state": "reported", "report": variant(report, writable=False, boot_value=None),
+        },
+        "b".ljust(name_len, "x") + ".broken": {"state": "failed", "error": long_error},
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("name_len", [8, 40, 70])
+def test_the_console_table_fits_120_columns_and_keeps_every_fact(
+    report: dict[str, Any], name_len: int
+) -> None:
+    fleet = fleet_report.build_fleet(long_fleet(report, name_len), mode="check")
+    lines = fleet_report.summary_lines(fleet)
+    assert max(len(line) for line in lines) <= 120, "\n".join(lines)
+    flat = " ".join(" ".join(lines).split())
+    for row in fleet["hosts"]:
+        assert row["host"] in flat
+        assert " ".join(str(row["error"] or row["change"]).split()) in flat
+    # The Markdown report keeps the whole row, however wide.
+    md = fleet_report.render_markdown(fleet)
+    assert all(f"| {r['host']} |" in md for r in fleet["hosts"])
+    assert max(len(line) for line in md.splitlines()) > 120
+
+
+def test_one_host_is_one_host_and_markdown_counts_changes(report: dict[str, Any]) -> None:
+    fleet = fleet_report.build_fleet({"h1": {"state": "reported", "report": report}})
+    assert fleet_report.summary_lines(fleet)[-1].startswith("1 host: ")
+    md = fleet_report.render_markdown(fleet)
+    assert "**1 host**: " in md
+    assert f"{fleet['summary']['changes']} with changes." in md
 
 
 def test_an_unknown_mode_is_refused() -> None:
     with pytest.raises(ValueError, match="mode must be one of"):
         fleet_report.build_fleet({}, mode="apply-now")
+
+
+def test_an_ansible_error_is_reported_by_its_cause() -> None:
+    entry = {"state": "unreachable", "error": "Task failed: Failed to connect to the host via ssh"}
+    row = fleet_report.host_row("broker-gone", entry)
+    assert row["error"] == "Failed to connect to the host via ssh"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,10 +20,10 @@ SAMPLE = re.compile(
 )
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """The installed console script, as an operator runs it."""
     return subprocess.run(
-        [str(CLI), *args], capture_output=True, text=True, timeout=120, check=False
+        [str(CLI), *args], capture_output=True, text=True, timeout=120, check=False, env=env
     )
 
 
@@ -33,7 +34,9 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int, *
     assert lines[0].startswith("kafka-vmtune: error: ")
     for w in words:
         assert w in lines[0]
-    assert result.stdout == ""
+    reason = lines[0].removeprefix("kafka-vmtune: error: ")
+    # A monitoring check (exit 3, UNKNOWN) says the same on stdout, which Nagios shows.
+    assert result.stdout == (f"KAFKA-VMTUNE UNKNOWN - {reason}\n" if code == 3 else "")
 
 
 def test_inspect_prints_limit_persistence_processes_and_model() -> None:
@@ -230,3 +233,60 @@ def test_plan_for_one_topic_set_from_options_reproduces_the_worked_example() -> 
     s = next(t for t in broker["model"]["terms"] if t["symbol"] == "S")
     assert s["areas"] == pytest.approx(57_000, rel=0.02)
     assert broker["recommendation"]["recommended"] >= 65536 * 2
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check", "--pid", "0"],
+        ["check", "--warn", "x"],
+        ["check", "--warn", "0.9", "--critical", "0.5"],
+    ],
+)
+def test_a_failing_check_says_unknown_and_why_on_stdout(args: list[str]) -> None:
+    r = run(*args)
+    assert r.returncode == 3, (r.stdout, r.stderr)
+    (line,) = r.stdout.splitlines()
+    assert line.startswith("KAFKA-VMTUNE UNKNOWN - ")
+    assert len(line) > len("KAFKA-VMTUNE UNKNOWN - ") + 10  # a reason, not just the state
+    assert line.removeprefix("KAFKA-VMTUNE UNKNOWN - ") in r.stderr
+
+
+def test_a_unit_without_systemctl_says_systemd_is_not_available(tmp_path: Path) -> None:
+    # The code finds systemctl on PATH: a PATH without it is a host without systemd.
+    env = dict(os.environ, PATH=str(tmp_path))
+    for command in ("inspect", "check"):
+        r = run(command, "--unit", "nosuch.service", env=env)
+        assert_one_line_error(r, 3 if command == "check" else 2, "systemd is not available")
+        assert "no running main process" not in r.stderr
+
+
+def test_a_unit_where_systemd_is_not_init_says_systemd_is_not_available() -> None:
+    if shutil.which("systemctl") is None or Path("/run/systemd/system").is_dir():
+        pytest.skip("needs a systemctl binary on a host where systemd is not running (this CI)")
+    r = run("inspect", "--unit", "nosuch.service")
+    assert_one_line_error(r, 2, "nosuch.service", "systemd is not available")
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize(
+    "args", [["inspect"], ["plan", "--file", str(REPO / "examples/plan.yaml")]]
+)
+def test_text_reports_fit_120_columns_and_keep_every_note(args: list[str]) -> None:
+    text = run(*args)
+    as_json = run(*args, "--json")
+    assert text.returncode == as_json.returncode == 0, text.stderr + as_json.stderr
+    width = max(len(line) for line in text.stdout.splitlines())
+    assert width <= 120, text.stdout
+    doc = json.loads(as_json.stdout)
+    model = (
+        doc["model"]
+        if "model" in doc
+        else max((b["model"] for b in doc["brokers"]), key=lambda m: m["required"])
+    )
+    # Wrapped, not cut: every "where it comes from" note is still there, word for word.
+    for term in model["terms"]:
+        assert flat(term["detail"]) in flat(text.stdout), term["detail"]

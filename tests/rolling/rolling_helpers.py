@@ -79,6 +79,9 @@ def run_playbook(
             str(playbook),
             "-e",
             json.dumps(extra_vars),
+            # Task-level detail (names, retries, argument checks): the project's callback
+            # gives it back under -v, as an operator asks for it (unless args set a level).
+            *([] if any(a.startswith("-v") for a in args) else ["-v"]),
             *args,
         ],
         cwd=REPO,

@@ -2,6 +2,7 @@
 
 Every error reaches the operator as one line `kafka-vmtune: error: ...` on stderr with a
 non-zero exit (2; 3 = UNKNOWN for `check`, the Nagios convention), and nothing is written.
+`check` also prints `KAFKA-VMTUNE UNKNOWN - <reason>` on stdout: monitoring shows stdout.
 """
 
 from __future__ import annotations
@@ -31,8 +32,15 @@ class _Parser(argparse.ArgumentParser):
     error_code = USAGE_ERROR
 
     def error(self, message: str) -> NoReturn:
-        print(f"{PROG}: error: {message}", file=sys.stderr)
-        sys.exit(self.error_code)
+        sys.exit(report_error(message, self.error_code))
+
+
+def report_error(message: str, code: int) -> int:
+    """Say why on stderr (and, for a monitoring check, on stdout too); return the exit code."""
+    if code == NAGIOS_UNKNOWN:
+        print(f"KAFKA-VMTUNE UNKNOWN - {message}")
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return code
 
 
 def _add_target(p: argparse.ArgumentParser) -> None:
@@ -294,12 +302,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         code: int = args.func(args)
-    except VmtuneError as e:
-        print(f"{PROG}: error: {e}", file=sys.stderr)
-        return int(getattr(args, "error_code", USAGE_ERROR))
-    except OSError as e:
-        print(f"{PROG}: error: {e}", file=sys.stderr)
-        return int(getattr(args, "error_code", USAGE_ERROR))
+    except (VmtuneError, OSError) as e:
+        return report_error(str(e), int(getattr(args, "error_code", USAGE_ERROR)))
     return code
 
 

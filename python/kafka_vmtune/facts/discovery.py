@@ -74,6 +74,11 @@ def find_kafka_pids(proc: str = "/proc") -> list[int]:
 
 def unit_main_pid(unit: str) -> int | None:
     """MainPID of a systemd unit; None when it is not running or there is no systemd."""
+    return unit_main_pid_or_reason(unit)[0]
+
+
+def unit_main_pid_or_reason(unit: str) -> tuple[int | None, str | None]:
+    """(MainPID of a systemd unit, None) or (None, why there is none) for the operator."""
     try:
         out = subprocess.run(
             ["systemctl", "show", "-p", "MainPID", "--value", unit],
@@ -82,12 +87,20 @@ def unit_main_pid(unit: str) -> int | None:
             timeout=30,
             check=False,
         )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
+    except OSError:
+        return None, "systemd is not available (no systemctl command)"
+    except subprocess.TimeoutExpired:
+        return None, "systemctl did not answer within 30 s"
+    if out.returncode != 0:
+        detail = (out.stderr.strip().splitlines() or [f"exit code {out.returncode}"])[0]
+        # sd_booted(): systemd runs as init exactly when this directory exists.
+        if not os.path.isdir("/run/systemd/system"):
+            return None, f"systemd is not available ({detail})"
+        return None, f"systemctl show {unit} failed: {detail}"
     value = out.stdout.strip()
-    if out.returncode != 0 or not value.isdigit() or int(value) == 0:
-        return None
-    return int(value)
+    if not value.isdigit() or int(value) == 0:
+        return None, f"systemd unit {unit} has no running main process"
+    return int(value), None
 
 
 @dataclass(frozen=True)

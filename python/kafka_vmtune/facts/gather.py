@@ -116,9 +116,9 @@ def _pick_process(
             raise InputError(f"no process with PID {pid}")
         return pid, [], "pid"
     if unit is not None:
-        main = discovery.unit_main_pid(unit)
+        main, why = discovery.unit_main_pid_or_reason(unit)
         if not main:
-            raise InputError(f"systemd unit {unit} has no running main process")
+            raise InputError(f"cannot find the broker of {unit}: {why}; or pass --pid")
         return main, [], "unit"
     pids = discovery.find_kafka_pids(proc)
     if server_properties is not None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import textwrap
 from collections.abc import Mapping
 from typing import Any, cast
 
@@ -35,6 +37,14 @@ def _get(data: Any, *keys: str) -> Any:
             return None
         data = data.get(key)
     return data
+
+
+# Ansible 2.19 prefixes a failure's message with its own wrappers; the report keeps the cause.
+_WRAPPERS = re.compile(r"^(?:(?:Task|Action|Module) failed(?: \([^)]*\))?: )+")
+
+
+def _cause(error: Any) -> Any:
+    return _WRAPPERS.sub("", error.strip()) if isinstance(error, str) else error
 
 
 def _fmt(value: Any) -> str:
@@ -119,7 +129,7 @@ def host_row(name: str, entry: Mapping[str, Any]) -> dict[str, Any]:
     row: dict[str, Any] = {
         "host": name,
         "state": state,
-        "error": entry.get("error"),
+        "error": _cause(entry.get("error")),
         "kafka": None,
         "version": None,
         "limit": None,
@@ -238,24 +248,78 @@ _MODE_TITLE = {
 }
 
 
-def summary_lines(fleet: Mapping[str, Any]) -> list[str]:
-    """A fixed-width table for the terminal (Ansible debug msg lines)."""
-    table = [[label for label, _ in COLUMNS] + ["change"]]
-    for row in fleet["hosts"]:
-        cells = [_fmt(row[key]) for _, key in COLUMNS]
-        table.append([*cells, row["error"] or row["change"]])
-    widths = [max(len(r[i]) for r in table) for i in range(len(COLUMNS))]
-    lines = [
-        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r[:-1])) + "  " + r[-1]
-        for r in table
-    ]
-    s = fleet["summary"]
-    lines.append(
-        f"{s['hosts']} hosts: {s['ok']} ok, {s['warn']} warn, {s['critical']} critical, "
+# The console table fits this many columns; the Markdown report keeps every column.
+WIDTH = 120
+# Dropped into the note under the row, in this order, when a table is too wide; a very long
+# host name goes first instead, heading its row on a line of its own.
+OPTIONAL = ("threads", "leaked", "index_areas")
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def summary_text(summary: Mapping[str, Any]) -> str:
+    """The one-sentence fleet summary, the same on the console and in the Markdown report."""
+    s = summary
+    return (
+        f"{_plural(s['hosts'], 'host')}: {s['ok']} ok, {s['warn']} warn, {s['critical']} critical, "
         f"{s['no-kafka']} without Kafka, {s['unreachable']} unreachable, {s['failed']} failed, "
         f"{s['read_only']} with read-only /proc/sys, {s['changes']} with changes"
     )
-    return lines
+
+
+def _columns_that_fit(rows: list[Mapping[str, Any]], width: int) -> list[tuple[str, str]]:
+    full = list(COLUMNS)
+    no_host = [c for c in full if c[1] != "host"]
+    candidates = [full, *(_without(full, OPTIONAL[: n + 1]) for n in range(len(OPTIONAL)))]
+    candidates += [no_host, *(_without(no_host, OPTIONAL[: n + 1]) for n in range(len(OPTIONAL)))]
+    for columns in candidates:
+        widths = [max([len(label)] + [len(_fmt(r[k])) for r in rows]) for label, k in columns]
+        if sum(widths) + 2 * (len(widths) - 1) <= width:
+            return columns
+    return candidates[-1]
+
+
+def _without(columns: list[tuple[str, str]], keys: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [c for c in columns if c[1] not in keys]
+
+
+def _note(row: Mapping[str, Any], dropped: list[tuple[str, str]]) -> str:
+    extra = ", ".join(f"{label} {_fmt(row[key])}" for label, key in dropped if key != "host")
+    change = str(row["error"] or row["change"])
+    return f"{extra}; {change}" if extra else change
+
+
+def summary_lines(fleet: Mapping[str, Any], width: int = WIDTH) -> list[str]:
+    """The console table (Ansible debug msg lines), at most `width` columns wide.
+
+    The change (or error) is the last column when it fits; otherwise it goes under its row,
+    wrapped, and if the table alone is still too wide its optional columns join that note.
+    """
+    rows = list(fleet["hosts"])
+    columns = _columns_that_fit(rows, width)
+    dropped = [c for c in COLUMNS if c not in columns]
+    cells = [[label for label, _ in columns]] + [[_fmt(r[key]) for _, key in columns] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
+    lines_of = ["  ".join(c.ljust(widths[i]) for i, c in enumerate(r)) for r in cells]
+    notes = [_note(r, dropped) for r in rows]
+    body = lines_of[1:]
+    if not dropped and all(len(body[i]) + 2 + len(n) <= width for i, n in enumerate(notes)):
+        out = [lines_of[0] + "  change"]
+        out += [body[i] + "  " + note for i, note in enumerate(notes)]
+    else:
+        out = [lines_of[0].rstrip()]
+        for i, note in enumerate(notes):
+            if ("host", "host") in dropped:
+                out.append(str(rows[i]["host"]))
+            out.append(body[i].rstrip())
+            out += textwrap.wrap(
+                note, width, initial_indent="  ", subsequent_indent="    ",
+                break_long_words=False, break_on_hyphens=False,
+            )  # fmt: skip
+    out += textwrap.wrap(summary_text(fleet["summary"]), width, subsequent_indent="  ")
+    return out
 
 
 def _md_cell(value: Any) -> str:
@@ -283,9 +347,7 @@ def render_markdown(fleet: Mapping[str, Any]) -> str:
     s = fleet["summary"]
     out += [
         "",
-        f"**{s['hosts']} hosts**: {s['ok']} ok, {s['warn']} warn, {s['critical']} critical, "
-        f"{s['no-kafka']} without Kafka, {s['unreachable']} unreachable, {s['failed']} failed, "
-        f"{s['read_only']} with read-only /proc/sys.",
+        f"**{summary_text(s).replace(': ', '**: ', 1)}.",
         "",
     ]
     notes: list[str] = []

@@ -2,14 +2,50 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
+# Terminal width the text output fits; `--json` and the Markdown report keep everything.
+WIDTH = 120
+# A last column narrower than this goes under its row instead of beside it.
+NOTE_MIN = 50
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[object]], right: set[int]) -> str:
-    """A left/right aligned text table; `right` holds the indexes of numeric columns."""
+
+def wrap_line(line: str, width: int = WIDTH) -> list[str]:
+    """A long line wrapped at spaces, continued 4 columns further in than it starts."""
+    if len(line) <= width:
+        return [line]
+    indent = line[: len(line) - len(line.lstrip())]
+    parts = textwrap.wrap(
+        line,
+        width,
+        subsequent_indent=indent + "    ",
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    return parts or [line]
+
+
+def fit(text: str, width: int = WIDTH) -> str:
+    """Every line of text at most `width` columns (words longer than that stay whole)."""
+    return "\n".join(part for line in text.splitlines() for part in wrap_line(line, width))
+
+
+def table(
+    headers: Sequence[str], rows: Sequence[Sequence[object]], right: set[int], width: int = WIDTH
+) -> str:
+    """A left/right aligned text table; `right` holds the indexes of numeric columns.
+
+    When the table is wider than `width`, the last column (free text) is wrapped inside its
+    column, or put under its row when too little room is left for it.
+    """
     cells = [[str(h) for h in headers]] + [[str(c) for c in row] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    fixed = sum(widths[:-1]) + 2 * (len(widths) - 1)
+    room = width - fixed
+    if fixed + widths[-1] > width:
+        widths[-1] = room if room >= NOTE_MIN else 0
 
     def line(row: list[str]) -> str:
         parts = [
@@ -17,8 +53,21 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]], right: set[i
         ]
         return "  ".join(parts).rstrip()
 
-    out = [line(cells[0]), line(["-" * w for w in widths])]
-    out += [line(r) for r in cells[1:]]
+    def row_lines(row: list[str]) -> list[str]:
+        *head, note = row
+        longest = max((len(word) for word in note.split()), default=0)
+        if widths[-1] == 0 or longest > widths[-1]:  # the note goes under the row
+            return [
+                line([*head, ""]),
+                *textwrap.wrap(note, width, initial_indent="    ", subsequent_indent="    "),
+            ]
+        chunks = textwrap.wrap(note, widths[-1], break_long_words=False) or [""]
+        return [line([*head, chunks[0]])] + [" " * fixed + c for c in chunks[1:]]
+
+    out = [line(cells[0] if widths[-1] else [*cells[0][:-1], ""])]
+    out.append(line(["-" * w for w in widths]))
+    for r in cells[1:]:
+        out += row_lines(r)
     return "\n".join(out)
 
 
@@ -133,7 +182,7 @@ def host_report(report: dict[str, Any]) -> str:
                 right={0, 2},
             )
         )
-    return "\n".join(parts)
+    return fit("\n".join(parts))
 
 
 def plan_report(plans: Sequence[dict[str, Any]]) -> str:
@@ -170,7 +219,7 @@ def plan_report(plans: Sequence[dict[str, Any]]) -> str:
     worst = max(plans, key=lambda p: p["model"]["required"])
     parts += ["", f"model of the busiest broker ({worst['broker']}):", model_table(worst["model"])]
     parts += ["", recommendation_text(worst["recommendation"])]
-    return "\n".join(parts)
+    return fit("\n".join(parts))
 
 
 def breakdown(report: dict[str, Any]) -> str:

@@ -1,0 +1,102 @@
+"""What an operator reads: the project's stdout callback keeps a run to one screen per broker.
+
+Budgets from issue 10: the README's dry run on this machine in at most 60 lines with no
+[WARNING]; a 3-broker check-mode run in at most 25 lines per broker. -v gives the detail back.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+from .conftest import REPO, Sandbox, ansible_env, ansible_playbook
+
+DRY_RUN_BUDGET = 60
+PER_BROKER_BUDGET = 25
+BROKERS = ("broker-1", "broker-2", "broker-3")
+
+
+def three_local_brokers(sandbox: Sandbox) -> str:
+    """Three inventory names for this machine, over a local connection (one sandbox root)."""
+    local = {
+        "ansible_connection": "local",
+        "ansible_python_interpreter": "{{ ansible_playbook_python }}",
+    }
+    doc = {"all": {"children": {"kafka_brokers": {"hosts": dict.fromkeys(BROKERS, local)}}}}
+    path = sandbox.path / "three.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return str(path)
+
+
+def test_the_readme_dry_run_fits_one_screen_without_warnings(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [str(REPO / "run.sh"), "dry-run", "-e", f"kafka_vmtune_report_dir={tmp_path}"],
+        cwd=REPO,
+        env=ansible_env(),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out[-4000:]
+    lines = out.splitlines()
+    assert len(lines) <= DRY_RUN_BUDGET, f"{len(lines)} lines:\n{out}"
+    assert "[WARNING]" not in out, out
+    # Still says everything: the plan, the change with its diff, the fleet table, a verdict.
+    assert re.search(r"^would change: Write /etc/sysctl.d/60-kafka-vmtune.conf$", out, re.M)
+    assert re.search(r"^\+vm.max_map_count = \d+$", out, re.M)
+    assert re.search(r"^host\s+state\s+limit\s+boot", out, re.M)
+    assert re.search(r"^OK \(1 host\): \d+ changes? would be made \(check mode\)$", out, re.M)
+    for noise in ("TASK [", "skipping:", "Validating arguments", "included:", "PLAY ["):
+        assert noise not in out
+    assert max(len(line) for line in lines if not line.startswith(("+", "-"))) <= 120
+
+
+def test_a_three_broker_check_run_fits_the_per_broker_budget(sandbox: Sandbox) -> None:
+    run = sandbox.run(
+        "tune-vm.yml", "--check", inventory=three_local_brokers(sandbox),
+        kafka_vmtune_show_breakdown=True,
+    )  # fmt: skip
+    assert run.rc == 0, run.output[-4000:]
+    lines = run.output.splitlines()
+    assert len(lines) <= PER_BROKER_BUDGET * len(BROKERS), f"{len(lines)} lines:\n{run.output}"
+    assert "[WARNING]" not in run.output
+    # One block per broker, each measured and planned; the recap keeps a line per host.
+    for broker in BROKERS:
+        assert f"[{broker}] Kafka vmtune | measure, plan and apply on each broker" in lines
+        assert f"{broker}: target " in run.output
+        assert run.recap()[broker]["failed"] == 0
+    assert lines[-1] == "OK (4 hosts): 3 changes would be made (check mode)"
+    assert sandbox.managed_files() == []
+
+
+def test_verbose_gives_the_task_detail_back(sandbox: Sandbox) -> None:
+    quiet = sandbox.run("playbooks/capacity-check.yml")
+    verbose = sandbox.run("playbooks/capacity-check.yml", "-v")
+    assert quiet.rc == verbose.rc == 0, verbose.output[-4000:]
+    assert "TASK [" not in quiet.output
+    assert "TASK [kafka_facts : Read the broker" in verbose.output
+    assert "skipping: [localhost]" in verbose.output
+    assert len(verbose.output.splitlines()) > 3 * len(quiet.output.splitlines())
+
+
+def test_a_missing_inventory_is_the_first_and_only_complaint(tmp_path: Path) -> None:
+    missing = tmp_path / "nonexistent.yml"
+    run = ansible_playbook("-i", str(missing), "tune-vm.yml", "--check")
+    assert run.rc != 0
+    lines = run.output.strip().splitlines()
+    assert str(missing) in lines[0] and "parse inventory source" in lines[0], run.output
+    assert run.output.count(str(missing)) == 1, run.output
+    assert "kafka_vmtune_broker_group" not in run.output
+    assert "PLAY" not in run.output  # nothing ran
+
+
+def test_a_failure_is_said_once_with_its_cause(sandbox: Sandbox) -> None:
+    run = sandbox.run("tune-vm.yml", "--check", kafka_vmtune_headroom=0.5)
+    assert run.rc != 0
+    assert run.output.count("kafka_vmtune_headroom must be a number >= 1.0") == 1, run.output
+    assert "Task failed" not in run.output and "Origin:" not in run.output
+    assert run.output.splitlines()[-1].startswith("FAILED (1 host): failed on localhost")
