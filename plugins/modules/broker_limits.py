@@ -67,7 +67,9 @@ def main() -> None:
         unit = systemd.unit_name(
             p["unit"], (report.get("kafka") or {}).get("unit"), p["service_name"]
         )
-        stop = systemd.stop_timeout(unit) if p["check_stop_timeout"] else None
+        # Only a broker's unit has a stop timeout worth checking: one that runs, or is named.
+        named = p["unit"] or (report.get("kafka") or {}).get("found")
+        stop = systemd.stop_timeout(unit) if p["check_stop_timeout"] and named else None
         budget = float(p["controlled_shutdown_budget"])
         lines: list[str] = []
         result: dict[str, Any] = {

@@ -40,7 +40,11 @@ author: kafka-vmtune
 
 RETURN = r"""
 breakdown:
-  description: The model and the plan as text, the block tune-vm.yml prints per host.
+  description: The measurement, the model in one line and the plan, the block tune-vm.yml prints per host.
+  returned: success
+  type: str
+model_table:
+  description: The model term by term with the source of each value (printed at -v).
   returned: success
   type: str
 ansible_facts:
@@ -62,6 +66,7 @@ from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.pi
 )
 from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.report.render import (
     breakdown,
+    model_table,
 )
 
 
@@ -74,7 +79,10 @@ def main() -> None:
     except VmtuneError as exc:  # InputError, FactsError: one clear line
         module.fail_json(msg=str(exc))
     module.exit_json(
-        changed=False, ansible_facts={"kafka_vmtune": report}, breakdown=breakdown(as_json(report))
+        changed=False,
+        ansible_facts={"kafka_vmtune": report},
+        breakdown=breakdown(as_json(report)),
+        model_table=model_table(report["model"]),
     )
 
 

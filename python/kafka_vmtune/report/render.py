@@ -223,7 +223,11 @@ def plan_report(plans: Sequence[dict[str, Any]]) -> str:
 
 
 def breakdown(report: dict[str, Any]) -> str:
-    """The per-host block tune-vm.yml prints: what was measured, the model, the plan."""
+    """The per-host block tune-vm.yml prints: what was measured, the model in one line, the plan.
+
+    The model's full table (term by term, with sources) is model_table(); the role prints it
+    at -v.
+    """
     k, model, sysctl = report["kafka"], report["model"], report["sysctl"]
     if k["found"]:
         unit = f" unit {k['unit']}" if k.get("unit") else ""
@@ -231,18 +235,17 @@ def breakdown(report: dict[str, Any]) -> str:
         head = f"Kafka {k.get('version') or '?'} pid {k['pid']}{unit}, log.dirs {dirs}"
     else:
         head = "No Kafka broker found on this host: sized from Kafka's defaults"
-    lines = [head]
-    for t in model["terms"]:
-        lines.append(
-            f"{t['symbol']:<3} {t['name']:<28} {t['count']:>9} x {t['per_unit']:<3}"
-            f" = {t['areas']:>9}  {t['source']}"
-        )
+    terms = " + ".join(f"{t['symbol']} {t['areas']}" for t in model["terms"])
     boot = sysctl["boot_value"] if sysctl["boot_value"] is not None else "kernel default"
     ro = "" if sysctl["writable"] else " (/proc/sys read-only here)"
-    lines.append(
-        f"base {model['base']} x headroom {model['headroom']} = required {model['required']};"
-        f" live {sysctl['live']}{ro}, at boot {boot}"
-    )
-    lines.append(plan_text(report["plan"]))
-    lines.append(status_text(report["status"]))
-    return "\n".join(lines)
+    status = report["status"]
+    lines = [
+        head,
+        f"model: {terms} = {model['base']} x headroom {model['headroom']}"
+        f" = required {model['required']}",
+        f"vm.max_map_count live {sysctl['live']}{ro}, at boot {boot}",
+        plan_text(report["plan"]),
+        f"status {status['level']}: "
+        + "; ".join(r.partition(": ")[2] or r for r in status["reasons"]),
+    ]
+    return fit("\n".join(lines))
