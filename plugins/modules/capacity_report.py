@@ -19,6 +19,7 @@ options:
   mode: {description: report (capacity-check), check or apply (tune-vm)., type: str, default: report,
          choices: [report, check, apply]}
   fail_on_critical: {description: Count critical brokers as problems., type: bool, default: true}
+  fail_on_down: {description: Count brokers that are down as problems (tune-vm.yml starts them instead)., type: bool, default: true}
   generated_at: {description: Timestamp printed in the report., type: str, default: ""}
 author: kafka-vmtune
 """
@@ -52,6 +53,7 @@ def main() -> None:
             "name": {"type": "str", "required": True},
             "mode": {"type": "str", "default": "report", "choices": ["report", "check", "apply"]},
             "fail_on_critical": {"type": "bool", "default": True},
+            "fail_on_down": {"type": "bool", "default": True},
             "generated_at": {"type": "str", "default": ""},
         },
         supports_check_mode=True,
@@ -67,6 +69,15 @@ def main() -> None:
     except OSError as exc:
         module.fail_json(msg=f"cannot write the capacity report into {directory}: {exc}")
     lines = summary_lines(fleet)
+    problems = problem_hosts(
+        fleet, fail_on_critical=p["fail_on_critical"], fail_on_down=p["fail_on_down"]
+    )
+    states = {r["host"]: r["state"] for r in fleet["hosts"]}
+    message = (
+        f"{len(problems)} host(s) need attention: "
+        + ", ".join(f"{h} ({states[h]})" for h in problems)
+        + f". See {md_path}"
+    )
     module.exit_json(
         changed=True,
         table="\n".join([*lines, f"report: {md_path} (+ capacity.json)"]),
@@ -74,7 +85,9 @@ def main() -> None:
         json=json_path,
         summary=fleet["summary"],
         lines=lines,
-        problems=problem_hosts(fleet, fail_on_critical=p["fail_on_critical"]),
+        problems=problems,
+        message=message if problems else "",
+        down=[r["host"] for r in fleet["hosts"] if r["state"] == "down"],
         critical=[r["host"] for r in fleet["hosts"] if r["state"] == "critical"],
         # Not "unreachable": Ansible reads that result key as the control node being unreachable.
         not_reported=[r["host"] for r in fleet["hosts"] if r["state"] in ("unreachable", "failed")],

@@ -63,6 +63,9 @@ class HostReport(TypedDict):
     status: dict[str, Any]
     top_processes: list[dict[str, Any]]
     cpus: int
+    service: dict[str, Any] | None  # the broker unit's state when no broker runs
+    down: bool  # a broker unit exists but is failed or stopped
+    crashes: list[dict[str, Any]]  # `kafka-vmtune diagnose` entries of the last crash_days
     plan: Plan
 
 

@@ -35,6 +35,8 @@ def inspect_host(**options: Any) -> HostReport:
         proc=str(opts["proc"]),
         root=str(opts["root"]),
         sysctl_file=str(opts["sysctl_file"]),
+        service_name=str(opts["service_name"]),
+        crash_days=num(opts["crash_days"]),
     )
     sizing = size_host(
         facts,

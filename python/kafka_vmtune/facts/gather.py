@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import FactsError, InputError
-from . import discovery, logdirs, procfs, sysctl_config, versions
+from . import crashes, discovery, logdirs, procfs, sysctl_config, systemd, versions
 
 KEY = "vm.max_map_count"
 
@@ -33,6 +33,8 @@ class HostFacts:
     live: int
     sysctl: dict[str, Any]
     top_processes: list[tuple[int, str, int]]
+    service: dict[str, Any] | None  # the broker unit's state, read when no broker runs
+    crashes: list[dict[str, Any]]  # facts.crashes, newest last
 
     @property
     def listeners(self) -> int:
@@ -48,6 +50,8 @@ def gather(
     proc: str,
     root: str,
     sysctl_file: str,
+    service_name: str = "kafka",
+    crash_days: float = 0,
 ) -> HostFacts:
     """Read the host: the broker (by PID, unit or search), its config and disk, the sysctls."""
     chosen, others, how = _pick_process(pid, unit, server_properties, proc)
@@ -75,6 +79,9 @@ def gather(
         scan = logdirs.scan_log_dirs(tuple(scan_prefix + d for d in config.log_dirs))
     version = kproc.version if kproc else None
     live = procfs.read_max_map_count(proc)
+    # A broker that does not run: is its unit down (failed or stopped)? Then it is "down".
+    service = None if process else systemd.unit_state(systemd.unit_name(unit, None, service_name))
+    found = crashes.diagnose([], crash_days * 86400)["crashes"] if crash_days > 0 else []
     return HostFacts(
         chosen=chosen,
         others=others,
@@ -92,6 +99,8 @@ def gather(
         live=live,
         sysctl=_sysctl_section(live, procfs.max_map_count_writable(proc), root, sysctl_file),
         top_processes=procfs.top_map_processes(5, proc),
+        service=dict(service) if service is not None else None,
+        crashes=found,
     )
 
 

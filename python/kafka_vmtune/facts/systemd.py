@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import re
 import shutil
 import subprocess
@@ -83,3 +84,49 @@ def stop_timeout(unit: str) -> StopTimeout:
     seconds = timespan_seconds(raw)
     error = None if seconds is not None else f"cannot parse TimeoutStopUSec={raw!r}"
     return StopTimeout(unit, seconds, raw, error)
+
+
+_STATE_PROPS = (
+    "LoadState",
+    "ActiveState",
+    "SubState",
+    "Result",
+    "ExecMainCode",
+    "ExecMainStatus",
+    "NRestarts",
+    "MainPID",
+)
+
+
+def unit_state(unit: str) -> dict[str, object] | None:
+    """What systemd says of a unit (loaded units only); None without systemd or unit."""
+    systemctl = shutil.which("systemctl")
+    if systemctl is None or not os.path.isdir("/run/systemd/system"):
+        return None
+    args = [systemctl, "show", *(f"--property={p}" for p in _STATE_PROPS), unit]
+    try:
+        r = subprocess.run(args, capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    props = dict(line.split("=", 1) for line in r.stdout.splitlines() if "=" in line)
+    if r.returncode != 0 or props.get("LoadState") != "loaded":
+        return None
+
+    def number(name: str) -> int | None:
+        value = props.get(name, "")
+        return int(value) if value.isdigit() else None
+
+    return {
+        "unit": unit,
+        "active": props.get("ActiveState"),
+        "sub": props.get("SubState"),
+        "result": props.get("Result"),
+        "exit_status": number("ExecMainStatus"),
+        "restarts": number("NRestarts"),
+        "main_pid": number("MainPID"),
+    }
+
+
+def is_down(state: dict[str, object] | None) -> bool:
+    """A broker unit that exists but does not run: failed, or stopped (inactive)."""
+    return state is not None and state.get("active") in ("failed", "inactive")

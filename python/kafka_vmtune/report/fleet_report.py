@@ -21,7 +21,7 @@ from ..contracts import ChangeRecord, SysctlChange
 SCHEMA = 1
 MODES = ("report", "check", "apply")
 # Row states, worst first: the summary and the exit decision read them in this order.
-STATES = ("unreachable", "failed", "critical", "warn", "no-kafka", "ok")
+STATES = ("unreachable", "failed", "down", "critical", "warn", "no-kafka", "ok")
 
 Report = Mapping[str, Any]
 
@@ -151,6 +151,8 @@ def host_row(name: str, entry: Mapping[str, Any]) -> dict[str, Any]:
         "overridden_by": [],
         "change": "-",
         "changes": False,
+        "crashes": None,
+        "last_crash": None,
     }
     if state == "reported" and report is None:
         row["state"] = "failed"
@@ -183,8 +185,15 @@ def host_row(name: str, entry: Mapping[str, Any]) -> dict[str, Any]:
         proc_sys="rw" if _get(report, "sysctl", "writable") else "READ-ONLY",
         overridden_by=list(_get(report, "sysctl", "overridden_by") or []),
     )
+    crashes = report.get("crashes") or []
+    row["crashes"] = len(crashes)
+    if crashes:
+        last = crashes[-1]
+        row["last_crash"] = f"{last.get('time')} {last.get('cause')}"
     if state in ("unreachable", "failed"):
         pass  # a host that failed after being read keeps its numbers and its failure
+    elif report.get("down"):
+        row["state"] = "down"  # the unit exists but the broker does not run
     elif level in ("critical", "warn"):
         row["state"] = level
     elif not found:
@@ -221,9 +230,13 @@ def build_fleet(
     }
 
 
-def problem_hosts(fleet: Mapping[str, Any], *, fail_on_critical: bool = True) -> list[str]:
-    """Hosts that make the run fail: unreachable or failed always, critical when asked."""
+def problem_hosts(
+    fleet: Mapping[str, Any], *, fail_on_critical: bool = True, fail_on_down: bool = True
+) -> list[str]:
+    """Hosts that make the run fail: unreachable or failed always; critical and down when
+    asked (tune-vm.yml starts brokers that are down, so it does not stop for them)."""
     bad = {"unreachable", "failed"} | ({"critical"} if fail_on_critical else set())
+    bad |= {"down"} if fail_on_down else set()
     return [r["host"] for r in fleet["hosts"] if r["state"] in bad]
 
 
@@ -239,6 +252,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("threads", "threads"),
     ("required", "required"),
     ("recommended", "recommended"),
+    ("crashes", "crashes"),
 )
 
 _MODE_TITLE = {
@@ -264,7 +278,8 @@ def summary_text(summary: Mapping[str, Any]) -> str:
     s = summary
     return (
         f"{_plural(s['hosts'], 'host')}: {s['ok']} ok, {s['warn']} warn, {s['critical']} critical, "
-        f"{s['no-kafka']} without Kafka, {s['unreachable']} unreachable, {s['failed']} failed, "
+        f"{s['down']} down, {s['no-kafka']} without Kafka, {s['unreachable']} unreachable, "
+        f"{s['failed']} failed, "
         f"{s['read_only']} with read-only /proc/sys, {s['changes']} with changes"
     )
 
@@ -288,6 +303,8 @@ def _without(columns: list[tuple[str, str]], keys: tuple[str, ...]) -> list[tupl
 def _note(row: Mapping[str, Any], dropped: list[tuple[str, str]]) -> str:
     extra = ", ".join(f"{label} {_fmt(row[key])}" for label, key in dropped if key != "host")
     change = str(row["error"] or row["change"])
+    if row.get("last_crash"):
+        change = f"last crash {row['last_crash']}; {change}"
     return f"{extra}; {change}" if extra else change
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from ..contracts import SCHEMA
 from ..facts import logdirs, procfs
 from ..facts.gather import HostFacts
+from ..facts.systemd import is_down
 from ..sizing.host import Sizing
 
 
@@ -71,6 +72,9 @@ def build(f: HostFacts, s: Sizing) -> dict[str, Any]:
         "status": s.status.as_dict(),
         "top_processes": [{"pid": p, "comm": c, "areas": a} for p, c, a in f.top_processes],
         "cpus": f.cpus,
+        "service": f.service,
+        "down": f.process is None and is_down(f.service),
+        "crashes": f.crashes,
     }
 
 

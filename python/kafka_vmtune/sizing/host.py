@@ -117,6 +117,7 @@ def _findings(
                     f" open files ({ratio:.0%})",
                 )
             )
+    extra += _crash_findings(facts)
     if facts.others:
         extra.append(
             ("warn", f"several Kafka processes: inspected {facts.chosen}, also {facts.others}")
@@ -219,3 +220,41 @@ def _remote(facts: HostFacts) -> Term:
         observed_areas=observed_remote,
         cache_bytes=config.remote_cache_bytes if config else None,
     )
+
+
+def _crash_findings(facts: HostFacts) -> list[tuple[Level, str]]:
+    """A broker that is down, and the crashes diagnose found (facts.crashes)."""
+    out: list[tuple[Level, str]] = []
+    service = facts.service
+    if (
+        facts.process is None
+        and service is not None
+        and service.get("active")
+        in (
+            "failed",
+            "inactive",
+        )
+    ):
+        out.append(
+            (
+                "critical",
+                f"broker down: {service['unit']} is {service['active']}"
+                f" (result {service.get('result')}, exit status {service.get('exit_status')})",
+            )
+        )
+    for crash in facts.crashes[-3:]:
+        cause, limit = crash["cause"], crash.get("limit")
+        if cause == "vm.max_map_count":
+            still = limit is not None and facts.live <= limit
+            level: Level = "critical" if still else "warn"
+            now = "the limit is still" if still else "the limit is now"
+            out.append(
+                (
+                    level,
+                    f"broker crashed at {crash['time']} of map exhaustion"
+                    f" ({crash.get('map_areas')} areas, limit {limit}); {now} {facts.live}",
+                )
+            )
+        else:
+            out.append(("warn", f"broker crashed at {crash['time']}: {cause}"))
+    return out
