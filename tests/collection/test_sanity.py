@@ -5,7 +5,7 @@ with a get-pip.py from ci-files.testing.ansible.com, unreachable here. It runs w
 private HOME (.cache/ansible-test-home: its venvs are kept there between sessions, the
 machine's ~/.ansible is left alone) whose bootstrap cache holds tests/collection/get_pip.py,
 which installs the same pinned pip from PyPI. The first run builds the venvs (100 s
-measured); later runs take about 50 s.
+measured); later runs take 20 to 50 s.
 """
 
 from __future__ import annotations
