@@ -14,24 +14,84 @@ description:
   - Reads the unit's TimeoutStopSec and warns when it is shorter than a controlled shutdown
     may take. Supports check mode and diff.
 options:
-  report: {description: The host report of kafka_facts (with its plan)., type: dict, required: true}
-  unit: {description: The broker's unit (default the one the broker was found by, else service_name)., type: str}
-  service_name: {description: Unit name used when nothing else names it., type: str, default: kafka}
-  root: {description: Root the drop-in is written under (default /)., type: raw}
-  systemd_dir: {description: Where unit drop-ins live., type: str, default: /etc/systemd/system}
-  dropin_name: {description: File name of the drop-in (ends in .conf)., type: str, default: 60-kafka-vmtune.conf}
-  check_stop_timeout: {description: Read the unit's TimeoutStopSec., type: bool, default: true}
-  controlled_shutdown_budget: {description: Seconds a controlled shutdown may take., type: float, default: 300}
-author: kafka-vmtune
+  report:
+    description: The host report of M(kafka_vmtune.kafka.kafka_facts) (with its plan).
+    type: dict
+    required: true
+  unit:
+    description: The broker's unit (default the one the broker was found by, else O(service_name)).
+    type: str
+  service_name:
+    description: Unit name used when nothing else names it.
+    type: str
+    default: kafka
+  root:
+    description: Root the drop-in is written under (default /).
+    type: raw
+  systemd_dir:
+    description: Where unit drop-ins live.
+    type: str
+    default: /etc/systemd/system
+  dropin_name:
+    description: File name of the drop-in (ends in .conf).
+    type: str
+    default: 60-kafka-vmtune.conf
+  check_stop_timeout:
+    description: Read the unit's TimeoutStopSec.
+    type: bool
+    default: true
+  controlled_shutdown_budget:
+    description: Seconds a controlled shutdown may take.
+    type: float
+    default: 300
+author: kafka-vmtune maintainers (!UNKNOWN)
+"""
+
+EXAMPLES = r"""
+- name: Measure the broker (the plan says which limits to manage)
+  kafka_vmtune.kafka.kafka_facts:
+    manage_nofile: true
+    malloc_arena_max: 4
+
+- name: Write the drop-in, check TimeoutStopSec
+  kafka_vmtune.kafka.broker_limits:
+    report: "{{ ansible_facts.kafka_vmtune }}"
+    service_name: kafka
+  register: limits
+
+- name: Say whether the broker needs a restart
+  ansible.builtin.debug:
+    msg: "{{ limits.restart_reasons }}"
+  when: limits.restart_needed
 """
 
 RETURN = r"""
-limits: {description: The drop-in record (path, action, values)., returned: when the plan manages a limit, type: dict}
-stop_timeout: {description: The unit's stop timeout check., returned: when checked, type: dict}
-restart_needed: {description: Whether the running broker needs a restart for the limits., returned: always, type: bool}
-restart_reasons: {description: Why., returned: always, type: list}
-required_process: {description: What a restarted broker must show., returned: always, type: dict}
-lines: {description: What was done or would be done., returned: always, type: list}
+limits:
+  description: The drop-in record (path, action, values).
+  returned: when the plan manages a limit
+  type: dict
+stop_timeout:
+  description: The unit's stop timeout check.
+  returned: when checked
+  type: dict
+restart_needed:
+  description: Whether the running broker needs a restart for the limits.
+  returned: always
+  type: bool
+restart_reasons:
+  description: Why.
+  returned: always
+  type: list
+  elements: str
+required_process:
+  description: What a restarted broker must show.
+  returned: always
+  type: dict
+lines:
+  description: What was done or would be done.
+  returned: always
+  type: list
+  elements: str
 """
 
 import os

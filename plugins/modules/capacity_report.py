@@ -13,24 +13,87 @@ description:
     I(dest)/I(name) and points I(dest)/latest at it.
   - Runs on the control node. Writing the report is its product, also in check mode.
 options:
-  hosts: {description: "Per host: state, report, error, change.", type: dict, required: true}
-  dest: {description: Reports directory., type: path, required: true}
-  name: {description: Sub-directory for this report., type: str, required: true}
-  mode: {description: report (capacity-check), check or apply (tune-vm)., type: str, default: report,
-         choices: [report, check, apply]}
-  fail_on_critical: {description: Count critical brokers as problems., type: bool, default: true}
-  fail_on_down: {description: Count brokers that are down as problems (tune-vm.yml starts them instead)., type: bool, default: true}
-  generated_at: {description: Timestamp printed in the report., type: str, default: ""}
-author: kafka-vmtune
+  hosts:
+    description: "Per host: state, report, error, change."
+    type: dict
+    required: true
+  dest:
+    description: Reports directory.
+    type: path
+    required: true
+  name:
+    description: Sub-directory for this report.
+    type: str
+    required: true
+  mode:
+    description: C(report) (capacity_check), C(check) or C(apply) (tune_vm).
+    type: str
+    default: report
+    choices: [report, check, apply]
+  fail_on_critical:
+    description: Count critical brokers as problems.
+    type: bool
+    default: true
+  fail_on_down:
+    description: Count brokers that are down as problems (tune_vm starts them instead).
+    type: bool
+    default: true
+  generated_at:
+    description: Timestamp printed in the report.
+    type: str
+    default: ""
+author: kafka-vmtune maintainers (!UNKNOWN)
+"""
+
+EXAMPLES = r"""
+- name: Write the fleet report of the brokers measured by kafka_facts
+  kafka_vmtune.kafka.capacity_report:
+    hosts:
+      broker1:
+        state: reported
+        report: "{{ hostvars['broker1'].ansible_facts.kafka_vmtune }}"
+    dest: /var/lib/kafka-vmtune/reports
+    name: "{{ now(utc=true, fmt='%Y%m%dT%H%M%SZ') }}"
+  delegate_to: localhost
+  run_once: true
 """
 
 RETURN = r"""
-markdown: {description: Path of capacity.md., returned: success, type: str}
-json: {description: Path of capacity.json., returned: success, type: str}
-summary: {description: Counts per state., returned: success, type: dict}
-lines: {description: The summary table, one line per host., returned: success, type: list}
-table: {description: The same lines and the report path as one text., returned: success, type: str}
-problems: {description: Hosts that make the run fail (unreachable, failed, critical)., returned: success, type: list}
+markdown:
+  description: Path of capacity.md.
+  returned: success
+  type: str
+json:
+  description: Path of capacity.json.
+  returned: success
+  type: str
+summary:
+  description: Counts per state.
+  returned: success
+  type: dict
+lines:
+  description: The summary table, one line per host.
+  returned: success
+  type: list
+  elements: str
+table:
+  description: The same lines and the report path as one text.
+  returned: success
+  type: str
+problems:
+  description: Hosts that make the run fail (unreachable, failed, down, critical).
+  returned: success
+  type: list
+  elements: str
+message:
+  description: The failure message naming each problem host and its state (empty when none).
+  returned: success
+  type: str
+down:
+  description: Brokers that are down (their unit failed or stopped, no JVM).
+  returned: success
+  type: list
+  elements: str
 """
 
 import os

@@ -14,28 +14,75 @@ description:
     vm.max_map_count with the kafka-vmtune model.
   - Changes nothing. A host without Kafka still gets a complete report (kafka.found false).
 options:
-  pid: {description: Broker PID (skips discovery)., type: raw}
-  unit: {description: systemd unit whose MainPID is the broker., type: raw}
-  server_properties: {description: Path of server.properties (default from the command line)., type: raw}
-  headroom: {description: Factor over the computed need (default 1.5)., type: raw}
-  floor: {description: Lowest value ever recommended (default 262144)., type: raw}
-  warn_ratio: {description: Used/limit ratio that warns (default 0.7)., type: raw}
-  critical_ratio: {description: Used/limit ratio that is critical (default 0.9)., type: raw}
-  leak_fraction: {description: Share of segments rolled between GCs still leaked (default 0.25)., type: raw}
-  connections: {description: Client connections counted in the open-file need (default 1000)., type: raw}
-  max_map_count: {description: A fixed value instead of the recommendation (never lowers)., type: raw}
-  sysctl_file: {description: "The sysctl.d file kafka-vmtune owns (default /etc/sysctl.d/60-kafka-vmtune.conf).", type: raw}
-  root: {description: Root of the tree whose sysctl files are evaluated (default /)., type: raw}
-  proc: {description: Mount point of procfs (default /proc)., type: raw}
-  apply_live: {description: Plan to raise the live value too (default true)., type: raw}
-  verify_boot: {description: Plan to prove the boot value (default true)., type: raw}
-  manage_nofile: {description: Plan LimitNOFILE for the broker's unit (default false)., type: raw}
-  nofile: {description: A fixed LimitNOFILE (never lowers)., type: raw}
-  malloc_arena_max: {description: MALLOC_ARENA_MAX for the broker's unit., type: raw}
+  pid:
+    description: Broker PID (skips discovery).
+    type: raw
+  unit:
+    description: systemd unit whose MainPID is the broker.
+    type: raw
+  server_properties:
+    description: Path of server.properties (default from the command line).
+    type: raw
+  headroom:
+    description: Factor over the computed need (default 1.5).
+    type: raw
+  floor:
+    description: Lowest value ever recommended (default 262144).
+    type: raw
+  warn_ratio:
+    description: Used/limit ratio that warns (default 0.7).
+    type: raw
+  critical_ratio:
+    description: Used/limit ratio that is critical (default 0.9).
+    type: raw
+  leak_fraction:
+    description: Share of segments rolled between GCs still leaked (default 0.25).
+    type: raw
+  connections:
+    description: Client connections counted in the open-file need (default 1000).
+    type: raw
+  max_map_count:
+    description: A fixed value instead of the recommendation (never lowers).
+    type: raw
+  sysctl_file:
+    description: The sysctl.d file kafka-vmtune owns (default /etc/sysctl.d/60-kafka-vmtune.conf).
+    type: raw
+  root:
+    description: Root of the tree whose sysctl files are evaluated (default /).
+    type: raw
+  proc:
+    description: Mount point of procfs (default /proc).
+    type: raw
+  apply_live:
+    description: Plan to raise the live value too (default true).
+    type: raw
+  verify_boot:
+    description: Plan to prove the boot value (default true).
+    type: raw
+  manage_nofile:
+    description: Plan LimitNOFILE for the broker's unit (default false).
+    type: raw
+  nofile:
+    description: A fixed LimitNOFILE (never lowers).
+    type: raw
+  malloc_arena_max:
+    description: MALLOC_ARENA_MAX for the broker's unit.
+    type: raw
 notes:
   - Every option is checked by the collection's one settings table, which names the
     inventory variable (kafka_vmtune_<option>) in its error.
-author: kafka-vmtune
+author: kafka-vmtune maintainers (!UNKNOWN)
+"""
+
+EXAMPLES = r"""
+- name: Measure the broker (found by its unit) and compute its vm.max_map_count need
+  kafka_vmtune.kafka.kafka_facts:
+    unit: kafka.service
+    headroom: 2.0
+
+- name: Print the model's breakdown
+  ansible.builtin.debug:
+    msg: "{{ ansible_facts.kafka_vmtune.plan }}"
 """
 
 RETURN = r"""

@@ -3,29 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.restart.admin import (
-    AdminError,
-    parse_quorum_replication,
-)
-from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.restart.confluent_admin import (
-    ConfluentAdmin,
-)
-from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.restart.machine import (
-    RestartError,
-    RollSettings,
-    SystemClock,
-    order_brokers,
-    run_after_start,
-    run_final_check,
-    run_gate,
-)
-from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.restart.report import (
-    BrokerReport,
-)
-
 DOCUMENTATION = r"""
 ---
 module: kafka_restart
@@ -49,7 +26,9 @@ options:
     required: true
     choices: [order, gate, after_start, healthy]
     description: Which phase.
-  node_id: {type: int, description: The broker being restarted (gate, after_start).}
+  node_id:
+    type: int
+    description: The broker being restarted (phases gate and after_start).
   node_ids:
     type: list
     elements: int
@@ -75,6 +54,19 @@ options:
     type: float
     default: 30
     description: A voter whose last catch-up is older than the leader's by more is lagging (s).
+requirements:
+  - confluent-kafka (on the control node)
+author: kafka-vmtune maintainers (!UNKNOWN)
+"""
+
+EXAMPLES = r"""
+- name: Wait until stopping broker 2 is safe
+  kafka_vmtune.kafka.kafka_restart:
+    phase: gate
+    node_id: 2
+    node_ids: [1, 2, 3]
+    bootstrap_servers: broker1:9092,broker2:9092,broker3:9092
+  delegate_to: localhost
 """
 
 RETURN = r"""
@@ -86,6 +78,29 @@ report:
   type: dict
   returned: phase gate and after_start
 """
+
+from typing import Any
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.restart.admin import (
+    AdminError,
+    parse_quorum_replication,
+)
+from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.restart.confluent_admin import (
+    ConfluentAdmin,
+)
+from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.restart.machine import (
+    RestartError,
+    RollSettings,
+    SystemClock,
+    order_brokers,
+    run_after_start,
+    run_final_check,
+    run_gate,
+)
+from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.restart.report import (
+    BrokerReport,
+)
 
 ARGUMENT_SPEC: dict[str, Any] = {
     "phase": {

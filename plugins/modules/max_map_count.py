@@ -15,19 +15,58 @@ description:
     applies them. Under check mode nothing is written and the boot value is evaluated as if
     the planned file were in place. Supports diff.
 options:
-  report: {description: The host report of kafka_facts (with its plan)., type: dict, required: true}
-  sysctl_file: {description: "Our sysctl.d file (default /etc/sysctl.d/60-kafka-vmtune.conf).", type: raw}
-  root: {description: Root the file is written under (default /)., type: raw}
-  proc: {description: Mount point of procfs (default /proc)., type: raw}
-  apply_live: {description: Raise the live value too (default true)., type: raw}
-  verify_boot: {description: Fail when the value would not survive a reboot (default true)., type: raw}
-  max_map_count: {description: The operator's fixed value, if any (says so in the file)., type: raw}
-author: kafka-vmtune
+  report:
+    description: The host report of M(kafka_vmtune.kafka.kafka_facts) (with its plan).
+    type: dict
+    required: true
+  sysctl_file:
+    description: Our sysctl.d file (default /etc/sysctl.d/60-kafka-vmtune.conf).
+    type: raw
+  root:
+    description: Root the file is written under (default /).
+    type: raw
+  proc:
+    description: Mount point of procfs (default /proc).
+    type: raw
+  apply_live:
+    description: Raise the live value too (default true).
+    type: raw
+  verify_boot:
+    description: Fail when the value would not survive a reboot (default true).
+    type: raw
+  max_map_count:
+    description: The operator's fixed value, if any (says so in the file).
+    type: raw
+notes:
+  - Every option but O(report) is checked by the collection's one settings table, which names
+    the inventory variable (kafka_vmtune_<option>) in its error.
+author: kafka-vmtune maintainers (!UNKNOWN)
+"""
+
+EXAMPLES = r"""
+- name: Measure the broker and plan its vm.max_map_count
+  kafka_vmtune.kafka.kafka_facts:
+
+- name: Persist and apply the plan (never lowers the value)
+  kafka_vmtune.kafka.max_map_count:
+    report: "{{ ansible_facts.kafka_vmtune }}"
+  register: applied
+
+- name: Show what was done
+  ansible.builtin.debug:
+    var: applied.lines
 """
 
 RETURN = r"""
-change: {description: The change record (file, live, boot value) the fleet report reads., returned: always, type: dict}
-lines: {description: What was done or would be done, one line each., returned: always, type: list}
+change:
+  description: The change record (file, live, boot value) the fleet report reads.
+  returned: always
+  type: dict
+lines:
+  description: What was done or would be done, one line each.
+  returned: always
+  type: list
+  elements: str
 """
 
 import socket

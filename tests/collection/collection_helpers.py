@@ -1,0 +1,162 @@
+"""Helpers of tests/collection: the installed collection, runs from an empty directory."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+FQCN = "kafka_vmtune.kafka"
+REAL_SYSCTL_FILE = Path("/etc/sysctl.d/60-kafka-vmtune.conf")
+RECAP = re.compile(r"^(\S+)\s*:\s*(ok=.*)$", re.M)
+
+
+@dataclass(frozen=True)
+class Run:
+    rc: int
+    out: str
+
+    def recap(self) -> dict[str, dict[str, int]]:
+        return {
+            m.group(1): {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", m.group(2))}
+            for m in RECAP.finditer(self.out)
+        }
+
+
+@dataclass(frozen=True)
+class Installed:
+    """An installed copy of the collection and how to run Ansible against it from outside."""
+
+    tarball: Path
+    collections: Path  # the collections path: <collections>/ansible_collections/kafka_vmtune/kafka
+
+    @property
+    def root(self) -> Path:
+        return self.collections / "ansible_collections" / "kafka_vmtune" / "kafka"
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("ANSIBLE_") and k != "KAFKA_VMTUNE_STATE_DIR"
+        }
+        env.update(
+            ANSIBLE_CONFIG=str(self.collections / "no-such-ansible.cfg"),
+            ANSIBLE_COLLECTIONS_PATH=str(self.collections),
+            ANSIBLE_NOCOLOR="1",
+            ANSIBLE_FORCE_COLOR="0",
+            ANSIBLE_DEPRECATION_WARNINGS="0",
+            ANSIBLE_RETRY_FILES_ENABLED="0",
+            PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        )
+        env.update(extra)
+        return env
+
+    def run(self, cwd: Path, *args: str, env: dict[str, str] | None = None) -> Run:
+        """`ansible-playbook ARGS` from cwd, a directory of the test's own."""
+        assert not (cwd / "ansible.cfg").exists()
+        proc = subprocess.run(
+            [str(BIN / "ansible-playbook"), *args],
+            cwd=cwd,
+            env=env or self.env(),
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+        return Run(proc.returncode, proc.stdout + proc.stderr)
+
+
+@dataclass
+class Sandbox:
+    """An empty working directory, a fake root for the managed files and a reports dir."""
+
+    path: Path
+
+    @property
+    def cwd(self) -> Path:
+        return self.path / "work"
+
+    @property
+    def root(self) -> Path:
+        return self.path / "root"
+
+    @property
+    def reports(self) -> Path:
+        return self.path / "reports"
+
+    @property
+    def sysctl_file(self) -> Path:
+        return self.root / "etc/sysctl.d/60-kafka-vmtune.conf"
+
+    def vars_file(self, name: str = "run", **extra: Any) -> str:
+        data = {
+            "kafka_vmtune_root": str(self.root),
+            "kafka_vmtune_apply_live": False,
+            "kafka_vmtune_daemon_reload": False,
+            "kafka_vmtune_report_dir": str(self.reports),
+            "kafka_vmtune_report_name": name,
+            "kafka_vmtune_restart_policy": "never",
+            "kafka_vmtune_show_breakdown": False,
+            # Live apply is off, so a broker on this machine may stay critical; these tests
+            # are about the collection working from outside, not about the verdict.
+            "kafka_vmtune_fail_on_critical": False,
+            **extra,
+        }
+        path = self.path / f"vars-{name}.json"
+        path.write_text(json.dumps(data), encoding="utf-8")
+        return f"@{path}"
+
+    def capacity(self, name: str = "run") -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(
+            (self.reports / name / "capacity.json").read_text(encoding="utf-8")
+        )
+        return data
+
+
+def write_local_inventory(path: Path) -> Path:
+    """This machine over a local connection, with the system Python (which has no
+    kafka_vmtune installed): the modules must bring their module_utils with them."""
+    interpreter = shutil.which("python3", path="/usr/bin:/bin") or sys.executable
+    inventory = {
+        "all": {
+            "children": {
+                "kafka_brokers": {
+                    "hosts": {
+                        "localhost": {
+                            "ansible_connection": "local",
+                            "ansible_python_interpreter": interpreter,
+                        }
+                    }
+                }
+            }
+        }
+    }
+    path.write_text(json.dumps(inventory), encoding="utf-8")
+    return path
+
+
+# A user's own playbook: the collection's roles by FQCN, nothing else from this repository.
+USER_PLAYBOOK = """\
+- name: My fleet | vm.max_map_count from the kafka_vmtune.kafka roles
+  hosts: kafka_brokers
+  gather_facts: false
+  tasks:
+    - name: Measure the broker and plan its vm.max_map_count
+      ansible.builtin.include_role:
+        name: kafka_vmtune.kafka.kafka_facts
+    - name: Persist and apply it
+      ansible.builtin.include_role:
+        name: kafka_vmtune.kafka.vm_max_map_count
+    - name: Show the planned value
+      ansible.builtin.debug:
+        msg: "planned vm.max_map_count={{ ansible_facts.kafka_vmtune.plan.target }}"
+"""
