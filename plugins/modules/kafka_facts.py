@@ -68,6 +68,12 @@ options:
   malloc_arena_max:
     description: MALLOC_ARENA_MAX for the broker's unit.
     type: raw
+  service_name:
+    description: The broker's unit when neither O(unit) nor a running broker names it (default kafka); read to tell a broker that is down.
+    type: raw
+  crash_days:
+    description: Report the broker crashes C(kafka-vmtune diagnose) finds from the last N days (default 7; 0 does not look).
+    type: raw
 notes:
   - Every option is checked by the collection's one settings table, which names the
     inventory variable (kafka_vmtune_<option>) in its error.

@@ -122,6 +122,54 @@ def _describe_recorded_change(change: ChangeRecord) -> tuple[str, bool]:
     return "; ".join(parts), changed
 
 
+_EMPTY_ROW: dict[str, Any] = dict.fromkeys(
+    (
+        "kafka", "version", "limit", "boot_value", "used", "index_areas", "leaked", "deleted",
+        "threads", "nofile", "nofile_recommended", "required", "recommended", "level",
+        "used_ratio", "read_only", "proc_sys", "crashes", "last_crash",
+    )
+)  # fmt: skip
+
+
+def _measured(report: Report) -> dict[str, Any]:
+    """The row's columns read from a host report."""
+    crashes = report.get("crashes") or []
+    last = crashes[-1] if crashes else None
+    return {
+        "kafka": bool(_get(report, "kafka", "found")),
+        "version": _get(report, "kafka", "version"),
+        "limit": _get(report, "sysctl", "live"),
+        "boot_value": _get(report, "sysctl", "boot_value"),
+        "used": _get(report, "maps", "total"),
+        "index_areas": _get(report, "maps", "index_areas"),
+        "leaked": _get(report, "maps", "leaked"),
+        "deleted": _get(report, "maps", "deleted"),
+        "threads": _get(report, "process", "threads"),
+        "nofile": _get(report, "process", "nofile_soft"),
+        "nofile_recommended": _get(report, "recommendation", "nofile", "recommended"),
+        "required": _get(report, "model", "required"),
+        "recommended": _get(report, "recommendation", "recommended"),
+        "level": _get(report, "status", "level"),
+        "used_ratio": _get(report, "status", "used_ratio"),
+        "reasons": list(_get(report, "status", "reasons") or []),
+        "read_only": not bool(_get(report, "sysctl", "writable")),
+        "proc_sys": "rw" if _get(report, "sysctl", "writable") else "READ-ONLY",
+        "overridden_by": list(_get(report, "sysctl", "overridden_by") or []),
+        "crashes": len(crashes),
+        "last_crash": f"{last.get('time')} {last.get('cause')}" if last else None,
+    }
+
+
+def _state(given: str, report: Report, row: Mapping[str, Any]) -> str:
+    if given in ("unreachable", "failed"):
+        return given  # a host that failed after being read keeps its numbers and its failure
+    if report.get("down"):
+        return "down"  # the unit exists but the broker does not run
+    if row["level"] in ("critical", "warn"):
+        return str(row["level"])
+    return "ok" if row["kafka"] else "no-kafka"
+
+
 def host_row(name: str, entry: Mapping[str, Any]) -> dict[str, Any]:
     """One table row for one host, whatever happened to it."""
     state = entry.get("state") or "unreachable"
@@ -130,29 +178,11 @@ def host_row(name: str, entry: Mapping[str, Any]) -> dict[str, Any]:
         "host": name,
         "state": state,
         "error": _cause(entry.get("error")),
-        "kafka": None,
-        "version": None,
-        "limit": None,
-        "boot_value": None,
-        "used": None,
-        "index_areas": None,
-        "leaked": None,
-        "deleted": None,
-        "threads": None,
-        "nofile": None,
-        "nofile_recommended": None,
-        "required": None,
-        "recommended": None,
-        "level": None,
-        "used_ratio": None,
+        **_EMPTY_ROW,
         "reasons": [],
-        "read_only": None,
-        "proc_sys": None,
         "overridden_by": [],
         "change": "-",
         "changes": False,
-        "crashes": None,
-        "last_crash": None,
     }
     if state == "reported" and report is None:
         row["state"] = "failed"
@@ -162,44 +192,8 @@ def host_row(name: str, entry: Mapping[str, Any]) -> dict[str, Any]:
         if state == "unreachable" and not row["error"]:
             row["error"] = "host unreachable: nothing was read or changed"
         return row
-    found = bool(_get(report, "kafka", "found"))
-    level = _get(report, "status", "level")
-    row.update(
-        kafka=found,
-        version=_get(report, "kafka", "version"),
-        limit=_get(report, "sysctl", "live"),
-        boot_value=_get(report, "sysctl", "boot_value"),
-        used=_get(report, "maps", "total"),
-        index_areas=_get(report, "maps", "index_areas"),
-        leaked=_get(report, "maps", "leaked"),
-        deleted=_get(report, "maps", "deleted"),
-        threads=_get(report, "process", "threads"),
-        nofile=_get(report, "process", "nofile_soft"),
-        nofile_recommended=_get(report, "recommendation", "nofile", "recommended"),
-        required=_get(report, "model", "required"),
-        recommended=_get(report, "recommendation", "recommended"),
-        level=level,
-        used_ratio=_get(report, "status", "used_ratio"),
-        reasons=list(_get(report, "status", "reasons") or []),
-        read_only=not bool(_get(report, "sysctl", "writable")),
-        proc_sys="rw" if _get(report, "sysctl", "writable") else "READ-ONLY",
-        overridden_by=list(_get(report, "sysctl", "overridden_by") or []),
-    )
-    crashes = report.get("crashes") or []
-    row["crashes"] = len(crashes)
-    if crashes:
-        last = crashes[-1]
-        row["last_crash"] = f"{last.get('time')} {last.get('cause')}"
-    if state in ("unreachable", "failed"):
-        pass  # a host that failed after being read keeps its numbers and its failure
-    elif report.get("down"):
-        row["state"] = "down"  # the unit exists but the broker does not run
-    elif level in ("critical", "warn"):
-        row["state"] = level
-    elif not found:
-        row["state"] = "no-kafka"
-    else:
-        row["state"] = "ok"
+    row.update(_measured(report))
+    row["state"] = _state(state, report, row)
     change = entry.get("change")
     row["change"], row["changes"] = _describe_change(
         cast(ChangeRecord, change) if isinstance(change, Mapping) else None, report
@@ -274,14 +268,20 @@ def _plural(count: int, word: str) -> str:
 
 
 def summary_text(summary: Mapping[str, Any]) -> str:
-    """The one-sentence fleet summary, the same on the console and in the Markdown report."""
+    """The one-sentence fleet summary, the same on the console and in the Markdown report.
+
+    States with no host are left out, except ok; read-only /proc/sys and changes follow.
+    """
     s = summary
-    return (
-        f"{_plural(s['hosts'], 'host')}: {s['ok']} ok, {s['warn']} warn, {s['critical']} critical, "
-        f"{s['down']} down, {s['no-kafka']} without Kafka, {s['unreachable']} unreachable, "
-        f"{s['failed']} failed, "
-        f"{s['read_only']} with read-only /proc/sys, {s['changes']} with changes"
-    )
+    labels = (
+        ("ok", "ok"), ("warn", "warn"), ("critical", "critical"), ("down", "down"),
+        ("no-kafka", "without Kafka"), ("unreachable", "unreachable"), ("failed", "failed"),
+    )  # fmt: skip
+    parts = [f"{s[key]} {label}" for key, label in labels if key == "ok" or s[key]]
+    if s["read_only"]:
+        parts.append(f"{s['read_only']} with read-only /proc/sys")
+    parts.append(f"{s['changes']} with changes")
+    return f"{_plural(s['hosts'], 'host')}: " + ", ".join(parts)
 
 
 def _columns_that_fit(rows: list[Mapping[str, Any]], width: int) -> list[tuple[str, str]]:
