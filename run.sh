@@ -50,7 +50,9 @@ case "${1:-}" in
     shift
     setup_python ""
     link_collection
-    # Local machine inventory is ansible.cfg's default; --check changes nothing.
+    # Local machine inventory is ansible.cfg's default; --check changes nothing. From the
+    # checkout, reports go to its reports/ unless KAFKA_VMTUNE_STATE_DIR says otherwise.
+    export KAFKA_VMTUNE_STATE_DIR="${KAFKA_VMTUNE_STATE_DIR:-$here/reports}"
     ansible-playbook tune-vm.yml --check --diff "$@"
     ;;
   link)
