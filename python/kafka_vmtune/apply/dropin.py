@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..facts.boot import MARKER
 from ..facts.systemd import StopTimeout
 from ..plan.plan import never_lower, restart_step
-from .boot import MARKER
 from .sysctl_file import read, write_atomic
 
 _NOFILE = re.compile(r"(?m)^LimitNOFILE=(\d+)")

@@ -8,8 +8,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from ..facts import boot
 from ..plan.plan import never_lower
-from . import boot, live, sysctl_file
+from . import live, sysctl_file
 
 KEY = "vm.max_map_count"
 

@@ -6,7 +6,7 @@ import os
 import tempfile
 from typing import Any
 
-from .boot import MARKER
+from ..facts.boot import MARKER
 
 
 def render(report: dict[str, Any], hostname: str, fixed: bool) -> str:

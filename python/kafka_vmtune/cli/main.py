@@ -30,14 +30,15 @@ class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors and a per-command exit code."""
 
     error_code = USAGE_ERROR
+    nagios = False  # a monitoring check: the UNKNOWN line goes to stdout too
 
     def error(self, message: str) -> NoReturn:
-        sys.exit(report_error(message, self.error_code))
+        sys.exit(report_error(message, self.error_code, nagios=self.nagios))
 
 
-def report_error(message: str, code: int) -> int:
+def report_error(message: str, code: int, *, nagios: bool = False) -> int:
     """Say why on stderr (and, for a monitoring check, on stdout too); return the exit code."""
-    if code == NAGIOS_UNKNOWN:
+    if nagios:
         print(f"KAFKA-VMTUNE UNKNOWN - {message}")
     print(f"{PROG}: error: {message}", file=sys.stderr)
     return code
@@ -276,7 +277,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--warn", metavar="R", help=f"default {SETTINGS['warn_ratio'].default}")
     p.add_argument("--critical", metavar="R", help=f"default {SETTINGS['critical_ratio'].default}")
     p.add_argument("--prometheus", metavar="FILE", help="also write a node_exporter textfile")
-    p.set_defaults(func=cmd_check, error_code=NAGIOS_UNKNOWN)
+    p.nagios = True
+    p.set_defaults(func=cmd_check, error_code=NAGIOS_UNKNOWN, nagios=True)
 
     p = sub.add_parser(
         "diagnose", help="find JVM crashes and their cause: exit 0 none, 1 found, 2 map limit"
@@ -303,7 +305,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.func(args)
     except (VmtuneError, OSError) as e:
-        return report_error(str(e), int(getattr(args, "error_code", USAGE_ERROR)))
+        code = int(getattr(args, "error_code", USAGE_ERROR))
+        return report_error(str(e), code, nagios=bool(getattr(args, "nagios", False)))
     return code
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import FactsError, InputError
-from . import crashes, discovery, logdirs, procfs, sysctl_config, systemd, versions
+from . import boot, crashes, discovery, logdirs, procfs, systemd, versions
 
 KEY = "vm.max_map_count"
 
@@ -169,42 +169,18 @@ def _root_prefix(pid: int, proc: str) -> str:
 
 
 def _sysctl_section(live: int, writable: bool, root: str, sysctl_file: str) -> dict[str, Any]:
-    boot = sysctl_config.boot_value(KEY, root)
-    ours_real = os.path.normpath(os.path.join(root, sysctl_file.lstrip("/")))
-
-    def is_ours(path: str) -> bool:
-        return path in (sysctl_file, ours_real)
-
-    settings_ = list(boot.settings)
-    overridden: list[str] = []
-    ours_at = [i for i, s in enumerate(settings_) if is_ours(s.path)]
-    if ours_at:
-        overridden = [s.path for s in settings_[ours_at[-1] + 1 :] if not is_ours(s.path)]
-    elif any(is_ours(m) for m in boot.masked):
-        # A same-named file earlier in the directory order shadows ours entirely.
-        name = os.path.basename(sysctl_file)
-        overridden = [s.path for s in settings_ if os.path.basename(s.path) == name]
-    boot_int: int | None
-    try:
-        boot_int = int(boot.value) if boot.value is not None else None
-    except ValueError:
-        boot_int = None
+    """The live value and what the sysctl files give at boot (facts.boot, the one evaluation)."""
+    at_boot = boot.evaluate(KEY, root, sysctl_file, None)
+    ours = at_boot["ours"]
     return {
         "key": KEY,
         "live": live,
         "writable": writable,
-        "boot_value": boot_int,
-        "boot_source": boot.source.path if boot.source else None,
+        "boot_value": at_boot["boot_value"],
+        "boot_source": at_boot["boot_source"],
         "ours": sysctl_file,
         # The value our own file sets (None: absent, or no vm.max_map_count line in it).
-        "ours_value": _int_or_none(settings_[ours_at[-1]].value) if ours_at else None,
-        "settings": [{"path": s.path, "line": s.line, "value": s.value} for s in settings_],
-        "overridden_by": sorted(set(overridden)),
+        "ours_value": ours["value"] if isinstance(ours["value"], int) else None,
+        "settings": at_boot["settings"],
+        "overridden_by": at_boot["overridden_by"],
     }
-
-
-def _int_or_none(value: str) -> int | None:
-    try:
-        return int(value.strip())
-    except ValueError:
-        return None

@@ -11,8 +11,8 @@ import shutil
 import tempfile
 from typing import Any
 
-from ..facts.sysctl_config import CONF_DIRS, boot_value
-from ..facts.sysctl_config import evaluate as evaluate_key
+from .sysctl_config import CONF_DIRS, boot_value
+from .sysctl_config import evaluate as evaluate_key
 
 MARKER = "Managed by kafka-vmtune"
 # Every place systemd-sysctl reads, mirrored when a planned content is evaluated.
