@@ -36,17 +36,30 @@ setup_system() {
   fi
 }
 
+# The checkout is the collection kafka_vmtune.kafka: link it where ansible.cfg looks, so
+# playbooks here resolve kafka_vmtune.kafka.* to this very tree (no copy, no install).
+link_collection() {
+  local ns=.cache/collections/ansible_collections/kafka_vmtune
+  mkdir -p "$ns"
+  [ "$(readlink "$ns/kafka" 2>/dev/null)" = "../../../.." ] || ln -sfn ../../../.. "$ns/kafka"
+}
+
 case "${1:-}" in
   dry-run)
     shift
     setup_python ""
+    link_collection
     # Local machine inventory is ansible.cfg's default; --check changes nothing.
     ansible-playbook tune-vm.yml --check --diff "$@"
+    ;;
+  link)
+    link_collection
     ;;
   test)
     shift
     setup_system
     setup_python test
+    link_collection
     [ -x molecule/setup.sh ] && molecule/setup.sh
     mkdir -p .artifacts
     set +e

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
 
-from kafka_vmtune.logdirs import scan_log_dirs
+from kafka_vmtune.facts.logdirs import scan_log_dirs
 
 SEGMENTS_PER_PARTITION = 250
 PARTITIONS_PER_TOPIC = 50

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
 
-from kafka_vmtune.procfs import classify_maps
+from kafka_vmtune.facts.procfs import classify_maps
 
 GOAL_S = 0.1
 LIBS = [

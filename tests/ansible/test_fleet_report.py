@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kafka_vmtune import fleet_report
-from kafka_vmtune.host import inspect_host
+from kafka_vmtune.pipeline import inspect_host
+from kafka_vmtune.report import fleet_report
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from kafka_vmtune.host import inspect_host
+from kafka_vmtune.pipeline import inspect_host
 
 from .conftest import Run, Sandbox
 

@@ -1,4 +1,4 @@
-"""tune-vm.yml and capacity-check.yml as an operator runs them, on this machine, in a sandbox."""
+"""tune-vm.yml and capacity_check.yml as an operator runs them, on this machine, in a sandbox."""
 
 from __future__ import annotations
 
@@ -140,7 +140,7 @@ def test_broker_limits_drop_in_flags_a_restart_and_is_stable(sandbox: Sandbox) -
 
 
 def test_capacity_check_reads_only_and_writes_the_report(sandbox: Sandbox) -> None:
-    run = sandbox.run("playbooks/capacity-check.yml")
+    run = sandbox.run("playbooks/capacity_check.yml")
     assert run.rc == 0, run.output[-4000:]
     assert run.recap()["localhost"]["changed"] == 0
     assert sandbox.managed_files() == []
@@ -166,7 +166,7 @@ def test_an_unreachable_broker_is_reported_and_the_run_fails(sandbox: Sandbox) -
         "          ansible_ssh_common_args: -o ConnectTimeout=3 -o BatchMode=yes\n",
         encoding="utf-8",
     )
-    for playbook in ("playbooks/capacity-check.yml", "tune-vm.yml"):
+    for playbook in ("playbooks/capacity_check.yml", "tune-vm.yml"):
         run = sandbox.run(playbook, "--check", inventory=str(inventory))
         assert run.rc != 0, run.output[-4000:]
         rows = {r["host"]: r for r in sandbox.capacity()["hosts"]}

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from kafka_vmtune.discovery import (
+from kafka_vmtune.errors import FactsError
+from kafka_vmtune.facts.discovery import (
     describe_kafka_process,
     find_kafka_pids,
     main_class_index,
     unit_main_pid,
 )
-from kafka_vmtune.errors import FactsError
 
 MAIN = """
 package %s;

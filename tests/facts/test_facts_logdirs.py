@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kafka_vmtune.errors import InputError
-from kafka_vmtune.logdirs import LogDirScan, scan_log_dirs
+from kafka_vmtune.facts.logdirs import LogDirScan, scan_log_dirs
 
 
 def segment(part: Path, base: int, index: bytes = b"i" * 8, timeindex: bytes = b"t" * 12) -> None:

@@ -7,7 +7,7 @@ import random
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kafka_vmtune.procfs import INDEX_PATH, classify_maps
+from kafka_vmtune.facts.procfs import INDEX_PATH, classify_maps
 
 DIRS = ["/data/kafka/orders-0/", "/var/lib/kafka/logs/__consumer_offsets-7/", "/d/my logs/t-1/"]
 INDEX_SUFFIXES = [".index", ".timeindex", ".index.cleaned", ".timeindex.swap"]

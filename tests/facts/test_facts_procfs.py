@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from kafka_vmtune.errors import FactsError
-from kafka_vmtune.procfs import (
+from kafka_vmtune.facts.procfs import (
     MapsUsage,
     classify_maps,
     max_map_count_writable,
@@ -224,7 +224,7 @@ def test_max_map_count_is_not_writable_when_proc_sys_is_read_only() -> None:
     assert max_map_count_writable()
     script = (
         "mount --bind /proc/sys /proc/sys && mount -o remount,bind,ro /proc/sys && "
-        f"{sys.executable} -c 'from kafka_vmtune.procfs import max_map_count_writable as w; "
+        f"{sys.executable} -c 'from kafka_vmtune.facts.procfs import max_map_count_writable as w; "
         "print(w())'"
     )
     out = subprocess.run(

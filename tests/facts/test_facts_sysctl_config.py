@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kafka_vmtune.sysctl_config import (
+from kafka_vmtune.facts.sysctl_config import (
     SysctlSetting,
     boot_value,
     config_files,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kafka_vmtune.versions import kafka_version_from_libs, resize_leak_affected
+from kafka_vmtune.facts.versions import kafka_version_from_libs, resize_leak_affected
 
 KAFKA_400_LIBS = [
     "activation-1.1.1.jar",

@@ -10,7 +10,7 @@ import pytest
 from report_schema import REPORT_KEYS
 
 from kafka_vmtune.errors import InputError
-from kafka_vmtune.host import inspect_host
+from kafka_vmtune.pipeline import inspect_host
 
 KAFKA_KEYS = {
     "found",

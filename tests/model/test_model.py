@@ -7,7 +7,7 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kafka_vmtune.model import (
+from kafka_vmtune.sizing.model import (
     Model,
     ThreadConfig,
     arenas_term,

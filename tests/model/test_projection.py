@@ -9,7 +9,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from kafka_vmtune.errors import InputError
-from kafka_vmtune.projection import (
+from kafka_vmtune.sizing.projection import (
     INDEX_FILES_PER_SEGMENT,
     TopicSpec,
     pending_delete_segments,

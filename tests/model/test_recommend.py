@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kafka_vmtune.recommend import (
+from kafka_vmtune.sizing.recommend import (
     STEP,
     assess,
     level_code,

@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kafka_vmtune.errors import InputError
-from kafka_vmtune.projection import TopicSpec, segments_per_replica
-from kafka_vmtune.whatif import assign_replicas, parse_plan, plan_from_dict
+from kafka_vmtune.plan.whatif import assign_replicas, parse_plan, plan_from_dict
+from kafka_vmtune.sizing.projection import TopicSpec, segments_per_replica
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "plan.yaml"
 

@@ -46,7 +46,6 @@ def run_tasks(tmp_path: Path, cases: dict[str, dict[str, Any]]) -> tuple[dict[st
     env = dict(
         os.environ,
         ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
-        ANSIBLE_LIBRARY=str(REPO / "roles/rolling_restart/library"),
         ANSIBLE_NOCOLOR="1",
     )
     proc = subprocess.run(

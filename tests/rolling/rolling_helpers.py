@@ -1,4 +1,4 @@
-"""Run playbooks/rolling-restart.yml for real (ansible-playbook, local connection).
+"""Run playbooks/rolling_restart.yml for real (ansible-playbook, local connection).
 
 No Kafka exists here, so these runs cover what happens before and around the cluster:
 the policy decision, argument validation, resume, and a gate that cannot pass.
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
-PLAYBOOK = REPO / "playbooks" / "rolling-restart.yml"
+PLAYBOOK = REPO / "playbooks" / "rolling_restart.yml"
 BIN = Path(sys.executable).parent
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-FILES = ["roles/rolling_restart", "playbooks/rolling-restart.yml", "molecule/kafka_cluster"]
+FILES = ["roles/rolling_restart", "playbooks/rolling_restart.yml", "molecule/kafka_cluster"]
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

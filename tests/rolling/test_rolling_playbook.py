@@ -1,4 +1,4 @@
-"""playbooks/rolling-restart.yml run for real with ansible-playbook on this machine.
+"""playbooks/rolling_restart.yml run for real with ansible-playbook on this machine.
 
 What an operator relies on before any broker is touched: the policy picks the right
 brokers (and none when nothing needs a restart), bad settings fail before any change,

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.kafka_vmtune.restart.admin import AdminError, parse_quorum_replication
-from ansible.module_utils.kafka_vmtune.restart.confluent_admin import ConfluentAdmin
-from ansible.module_utils.kafka_vmtune.restart.machine import (
+from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.restart.admin import AdminError, parse_quorum_replication
+from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.restart.confluent_admin import ConfluentAdmin
+from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.restart.machine import (
     RestartError,
     RollSettings,
     SystemClock,
@@ -17,7 +17,7 @@ from ansible.module_utils.kafka_vmtune.restart.machine import (
     run_final_check,
     run_gate,
 )
-from ansible.module_utils.kafka_vmtune.restart.report import BrokerReport
+from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.restart.report import BrokerReport
 
 DOCUMENTATION = r"""
 ---

@@ -9,7 +9,7 @@ module: sysctl_boot_value
 short_description: Evaluate the value systemd-sysctl will set at boot, optionally with a planned file
 description:
   - Evaluates every sysctl.d file (and /etc/sysctl.conf) in the order systemd-sysctl applies
-    them, with kafka_vmtune.sysctl_config, and says which value of I(key) wins at boot.
+    them, with kafka_vmtune.facts.sysctl_config, and says which value of I(key) wins at boot.
   - With I(content) it evaluates the tree as if I(file) held that content, without writing it
     (check mode tells what the boot value WOULD be).
   - Names every file that overrides I(file) (a later assignment, a same-named file earlier in
@@ -36,7 +36,7 @@ import shutil
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.kafka_vmtune.sysctl_config import CONF_DIRS, boot_value
+from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.facts.sysctl_config import CONF_DIRS, boot_value
 
 MARKER = "Managed by kafka-vmtune"
 # Every place systemd-sysctl reads, mirrored when a planned content is evaluated.

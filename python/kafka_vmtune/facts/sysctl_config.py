@@ -16,7 +16,7 @@ import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .errors import FactsError
+from ..errors import FactsError
 
 CONF_DIRS = (
     "/etc/sysctl.d",

@@ -13,8 +13,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]], right: set[i
 
     def line(row: list[str]) -> str:
         parts = [
-            c.rjust(w) if i in right else c.ljust(w)
-            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))
         ]
         return "  ".join(parts).rstrip()
 

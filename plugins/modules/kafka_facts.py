@@ -36,8 +36,8 @@ ansible_facts:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.kafka_vmtune.errors import VmtuneError
-from ansible.module_utils.kafka_vmtune.host import inspect_host
+from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.errors import VmtuneError
+from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.pipeline import inspect_host
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .errors import InputError
+from ..errors import InputError
 
 INDEX_FILES_PER_SEGMENT = 2
 DEFAULT_SEGMENT_BYTES = 1 << 30

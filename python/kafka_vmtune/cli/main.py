@@ -14,10 +14,10 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from . import __version__
-from .errors import InputError, VmtuneError
-from .model import DEFAULT_LEAK_FRACTION
-from .recommend import DEFAULT_CRITICAL, DEFAULT_FLOOR, DEFAULT_WARN, level_code
+from .. import __version__
+from ..errors import InputError, VmtuneError
+from ..sizing.model import DEFAULT_LEAK_FRACTION
+from ..sizing.recommend import DEFAULT_CRITICAL, DEFAULT_FLOOR, DEFAULT_WARN, level_code
 
 PROG = "kafka-vmtune"
 USAGE_ERROR = 2
@@ -57,7 +57,7 @@ def _add_target(p: argparse.ArgumentParser) -> None:
 
 
 def _inspect(args: argparse.Namespace, warn: float, critical: float) -> dict[str, Any]:
-    from .host import inspect_host
+    from ..pipeline import inspect_host
 
     return inspect_host(
         pid=args.pid,
@@ -73,7 +73,7 @@ def _inspect(args: argparse.Namespace, warn: float, critical: float) -> dict[str
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
-    from .render import host_report
+    from ..report.render import host_report
 
     report = _inspect(args, DEFAULT_WARN, DEFAULT_CRITICAL)
     print(json.dumps(report, indent=2) if args.json else host_report(report))
@@ -81,7 +81,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from . import prometheus
+    from ..report import prometheus
 
     if args.prometheus:
         prometheus.check_target(args.prometheus)
@@ -106,8 +106,6 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _load_yaml(path: str) -> object:
-    import yaml
-
     try:
         with open(path, encoding="utf-8") as f:
             text = f.read()
@@ -115,6 +113,16 @@ def _load_yaml(path: str) -> object:
         raise InputError(f"cannot read {path}: {e.strerror or e}") from None
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text") from None
+    if path.endswith(".json"):
+        try:
+            return json.loads(text)
+        except ValueError as e:
+            raise InputError(f"{path}: malformed JSON: {e}") from None
+    try:
+        # Optional on a broker host (standard library only there): JSON plans need nothing.
+        import yaml  # vmtune: optional
+    except ImportError:
+        raise InputError(f"{path}: reading YAML needs PyYAML; give the plan as .json") from None
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as e:
@@ -150,8 +158,8 @@ def _plan_from_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from .render import plan_report
-    from .whatif import plan_from_dict
+    from ..plan.whatif import plan_from_dict
+    from ..report.render import plan_report
 
     given = [k for k, _ in _TOPIC_OPTIONS if getattr(args, k) is not None]
     if args.file is not None:
@@ -174,7 +182,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
         if not label:
             # One topic from options: name the option, not the YAML path.
             field, _, rest = msg.partition(": ")
-            option = "--" + field.removeprefix("topics[0].").replace("_", "-")
+            prefix = "topics[0]."
+            bare = field[len(prefix) :] if field.startswith(prefix) else field
+            option = "--" + bare.replace("_", "-")
             raise InputError(f"{option}: {rest}") from None
         raise InputError(f"{label}: {msg}") from None
     if args.json:

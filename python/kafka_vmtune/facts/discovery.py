@@ -6,7 +6,7 @@ import os
 import subprocess
 from dataclasses import dataclass
 
-from .errors import FactsError, InputError
+from ..errors import FactsError, InputError
 from .versions import kafka_version_from_libs
 
 MAIN_CLASS = "kafka.Kafka"

@@ -12,9 +12,9 @@ import socket
 from dataclasses import asdict
 from typing import Any
 
-from . import discovery, logdirs, procfs, sysctl_config, versions
 from .errors import FactsError, InputError
-from .model import (
+from .facts import discovery, logdirs, procfs, sysctl_config, versions
+from .sizing.model import (
     DEFAULT_LEAK_FRACTION,
     Model,
     Term,
@@ -31,7 +31,7 @@ from .model import (
     threads_estimated,
     threads_observed,
 )
-from .recommend import (
+from .sizing.recommend import (
     DEFAULT_CONNECTIONS,
     Level,
     assess,
@@ -369,7 +369,7 @@ def inspect_host(
     return {
         "schema": SCHEMA,
         "hostname": socket.gethostname(),
-        "generated_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "generated_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "kafka": {
             "found": process is not None,
             "pid": chosen,

@@ -9,7 +9,7 @@ module: capacity_report
 short_description: Write the kafka-vmtune fleet capacity report
 description:
   - Builds one row per host from the hosts' reports (unreachable and failed hosts included,
-    as such) with kafka_vmtune.fleet_report, writes capacity.md and capacity.json into
+    as such) with kafka_vmtune.report.fleet_report, writes capacity.md and capacity.json into
     I(dest)/I(name) and points I(dest)/latest at it.
   - Runs on the control node. Writing the report is its product, also in check mode.
 options:
@@ -35,7 +35,7 @@ problems: {description: Hosts that make the run fail (unreachable, failed, criti
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.kafka_vmtune.fleet_report import (
+from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.report.fleet_report import (
     build_fleet,
     point_latest,
     problem_hosts,

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
-PLAYBOOKS = {"check": "playbooks/capacity-check.yml", "tune": "tune-vm.yml"}
+PLAYBOOKS = {"check": "playbooks/capacity_check.yml", "tune": "tune-vm.yml"}
 # Task results worth a progress line; the rest (starts, stats, verbose) are noise here.
 RESULT_EVENTS = {
     "runner_on_ok": "ok",
@@ -137,7 +137,7 @@ def register(subparsers: Any) -> None:
     fleet = subparsers.add_parser(
         "fleet",
         help="run the capacity check or the tune on a fleet (Ansible inventory)",
-        description="Run playbooks/capacity-check.yml (check) or tune-vm.yml (tune) on a "
+        description="Run playbooks/capacity_check.yml (check) or tune-vm.yml (tune) on a "
         "fleet through ansible-runner, with a live line per task result per host, then "
         "print the capacity report. The exit code is the playbook's.",
     )

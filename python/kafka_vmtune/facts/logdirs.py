@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from .errors import InputError
+from ..errors import InputError
 
 REMOTE_CACHE = "remote-log-index-cache"
 _INDEX = (".index", ".timeindex")
@@ -134,7 +134,7 @@ def scan_log_dirs(dirs: Sequence[str], workers: int | None = None) -> LogDirScan
         results = _scan_batch(paths)
     per_topic: Counter[str] = Counter()
     segments = index_files = empty = deleted = 0
-    for (topic, _), (seg, nonempty, emp, dele) in zip(scanned, results, strict=True):
+    for (topic, _), (seg, nonempty, emp, dele) in zip(scanned, results):
         segments += seg
         index_files += nonempty
         empty += emp

@@ -11,7 +11,7 @@ import os
 import tempfile
 from typing import Any
 
-from .errors import InputError
+from ..errors import InputError
 
 LEVELS = {"ok": 0, "warn": 1, "critical": 2}
 

@@ -14,8 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import InputError
-from .model import (
+from ..errors import InputError
+from ..facts.versions import resize_leak_affected
+from ..sizing.model import (
     AREAS_PER_THREAD,
     DEFAULT_HEADROOM,
     DEFAULT_LEAK_FRACTION,
@@ -31,7 +32,7 @@ from .model import (
     segments_projected,
     threads_estimated,
 )
-from .projection import (
+from ..sizing.projection import (
     DEFAULT_FILE_DELETE_DELAY_MS,
     DEFAULT_RETENTION_CHECK_MS,
     DEFAULT_SEGMENT_BYTES,
@@ -40,7 +41,7 @@ from .projection import (
     pending_delete_segments,
     segments_per_replica,
 )
-from .recommend import (
+from ..sizing.recommend import (
     DEFAULT_CONNECTIONS,
     DEFAULT_FLOOR,
     MapRecommendation,
@@ -48,7 +49,6 @@ from .recommend import (
     recommend_max_map_count,
     recommend_nofile,
 )
-from .versions import resize_leak_affected
 
 INT_MAX = 2**31 - 1
 LONG_MAX = 2**63 - 1
@@ -449,7 +449,7 @@ def assign_replicas(plan: PlanInput) -> list[_Load]:
 def plan_brokers(plan: PlanInput) -> list[BrokerPlan]:
     affected = resize_leak_affected(plan.version)
     out: list[BrokerPlan] = []
-    for broker, load in zip(plan.brokers, assign_replicas(plan), strict=True):
+    for broker, load in zip(plan.brokers, assign_replicas(plan)):
         segments = math.ceil(load.segments * plan.growth)
         rolls = load.rolls_per_s * plan.growth
         growth_txt = f" x growth {plan.growth:g}" if plan.growth != 1 else ""

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .errors import FactsError
+from ..errors import FactsError
 
 # Path column of a Kafka index mapping: live, renamed for deletion or by the log cleaner,
 # or unlinked while still mapped (the kernel appends " (deleted)"). classify_maps applies

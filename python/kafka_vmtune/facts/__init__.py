@@ -1,0 +1,1 @@
+"""Facts read on a broker host: standard library only, Python 3.8+."""

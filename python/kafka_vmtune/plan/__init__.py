@@ -1,0 +1,1 @@
+"""The plan: what to set on a host, decided once, with the reason for each step."""

@@ -1,0 +1,1 @@
+"""Reports: the host report contract, its text renderings, the fleet report, Prometheus."""

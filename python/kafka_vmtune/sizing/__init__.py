@@ -1,0 +1,1 @@
+"""Sizing: how many map areas and open files a broker needs (pure functions)."""
