@@ -75,18 +75,22 @@ def interpreters() -> dict[str, dict[str, Any]]:
     result = subprocess.run(
         [
             *("ansible", "kafka_brokers", "-i", os.environ["MOLECULE_INVENTORY_FILE"]),
-            *("-m", "ansible.builtin.setup", "-a", "gather_subset=!all"),
+            *("-m", "ansible.builtin.setup", "-a", "gather_subset=!all", "--one-line"),
         ],
         cwd=os.environ["MOLECULE_PROJECT_DIRECTORY"],
-        env=dict(os.environ, ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="json"),
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
     )
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
-    hosts: dict[str, dict[str, Any]] = json.loads(result.stdout)["plays"][0]["tasks"][0]["hosts"]
-    return {name: r["ansible_facts"] for name, r in hosts.items()}
+    # One line per host: "NAME | SUCCESS => {JSON result}".
+    found: dict[str, dict[str, Any]] = {}
+    for line in result.stdout.splitlines():
+        name, sep, doc = line.partition(" | SUCCESS => ")
+        if sep:
+            found[name] = json.loads(doc)["ansible_facts"]
+    return found
 
 
 @pytest.mark.parametrize("broker", BROKERS)
