@@ -23,9 +23,10 @@ setup_python() {
   export PATH="$venv/bin:$PATH" VIRTUAL_ENV="$venv"
 }
 
-# Debian packages the tests need: podman for Molecule hosts, a JDK for the index mapper.
+# Debian packages the tests need: podman for Molecule hosts, a JDK for the index mapper,
+# prometheus for promtool (the alert rules are tested with it).
 setup_system() {
-  local pkgs="podman runc aardvark-dns debootstrap openjdk-17-jdk-headless" missing=""
+  local pkgs="podman runc aardvark-dns debootstrap openjdk-17-jdk-headless prometheus" missing=""
   for p in $pkgs; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
   if [ -n "$missing" ]; then
     log "installing Debian packages:$missing"

@@ -14,65 +14,65 @@ description:
     vm.max_map_count with the kafka-vmtune model.
   - Changes nothing. A host without Kafka still gets a complete report (kafka.found false).
 options:
-  pid: {description: Broker PID (skips discovery)., type: int}
-  unit: {description: systemd unit whose MainPID is the broker., type: str}
-  server_properties: {description: Path of server.properties (default from the command line)., type: str}
-  headroom: {description: Factor over the computed need., type: float, default: 1.5}
-  floor: {description: Lowest value ever recommended., type: int, default: 262144}
-  warn_ratio: {description: Used/limit ratio that warns., type: float, default: 0.7}
-  critical_ratio: {description: Used/limit ratio that is critical., type: float, default: 0.9}
-  sysctl_file: {description: The sysctl.d file kafka-vmtune owns (as the host sees it)., type: str,
-                default: /etc/sysctl.d/60-kafka-vmtune.conf}
-  root: {description: Root of the tree whose sysctl files are evaluated., type: path, default: /}
-  proc: {description: Mount point of procfs., type: path, default: /proc}
+  pid: {description: Broker PID (skips discovery)., type: raw}
+  unit: {description: systemd unit whose MainPID is the broker., type: raw}
+  server_properties: {description: Path of server.properties (default from the command line)., type: raw}
+  headroom: {description: Factor over the computed need (default 1.5)., type: raw}
+  floor: {description: Lowest value ever recommended (default 262144)., type: raw}
+  warn_ratio: {description: Used/limit ratio that warns (default 0.7)., type: raw}
+  critical_ratio: {description: Used/limit ratio that is critical (default 0.9)., type: raw}
+  leak_fraction: {description: Share of segments rolled between GCs still leaked (default 0.25)., type: raw}
+  connections: {description: Client connections counted in the open-file need (default 1000)., type: raw}
+  max_map_count: {description: A fixed value instead of the recommendation (never lowers)., type: raw}
+  sysctl_file: {description: "The sysctl.d file kafka-vmtune owns (default /etc/sysctl.d/60-kafka-vmtune.conf).", type: raw}
+  root: {description: Root of the tree whose sysctl files are evaluated (default /)., type: raw}
+  proc: {description: Mount point of procfs (default /proc)., type: raw}
+  apply_live: {description: Plan to raise the live value too (default true)., type: raw}
+  verify_boot: {description: Plan to prove the boot value (default true)., type: raw}
+  manage_nofile: {description: Plan LimitNOFILE for the broker's unit (default false)., type: raw}
+  nofile: {description: A fixed LimitNOFILE (never lowers)., type: raw}
+  malloc_arena_max: {description: MALLOC_ARENA_MAX for the broker's unit., type: raw}
+notes:
+  - Every option is checked by the collection's one settings table, which names the
+    inventory variable (kafka_vmtune_<option>) in its error.
 author: kafka-vmtune
 """
 
 RETURN = r"""
+breakdown:
+  description: The model and the plan as text, the block tune-vm.yml prints per host.
+  returned: success
+  type: str
 ansible_facts:
-  description: kafka_vmtune, the host report (schema 1, see the README).
+  description: kafka_vmtune, the host report (schema 2, with its plan; see the README).
   returned: success
   type: dict
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.errors import VmtuneError
-from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.pipeline import inspect_host
+from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune import settings
+from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.errors import (
+    VmtuneError,
+)
+from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.pipeline import (
+    inspect_host,
+)
+from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.report.render import (
+    breakdown,
+)
 
 
 def main() -> None:
     module = AnsibleModule(
-        argument_spec={
-            "pid": {"type": "int"},
-            "unit": {"type": "str"},
-            "server_properties": {"type": "str"},
-            "headroom": {"type": "float", "default": 1.5},
-            "floor": {"type": "int", "default": 262144},
-            "warn_ratio": {"type": "float", "default": 0.7},
-            "critical_ratio": {"type": "float", "default": 0.9},
-            "sysctl_file": {"type": "str", "default": "/etc/sysctl.d/60-kafka-vmtune.conf"},
-            "root": {"type": "path", "default": "/"},
-            "proc": {"type": "path", "default": "/proc"},
-        },
-        supports_check_mode=True,
+        argument_spec=settings.module_argument_spec(*settings.SETTINGS), supports_check_mode=True
     )
-    p = module.params
     try:
-        report = inspect_host(
-            pid=p["pid"],
-            unit=p["unit"],
-            server_properties=p["server_properties"],
-            headroom=p["headroom"],
-            floor=p["floor"],
-            warn_ratio=p["warn_ratio"],
-            critical_ratio=p["critical_ratio"],
-            proc=p["proc"],
-            root=p["root"],
-            sysctl_file=p["sysctl_file"],
-        )
+        report = inspect_host(**module.params)
     except VmtuneError as exc:  # InputError, FactsError: one clear line
         module.fail_json(msg=str(exc))
-    module.exit_json(changed=False, ansible_facts={"kafka_vmtune": report})
+    module.exit_json(
+        changed=False, ansible_facts={"kafka_vmtune": report}, breakdown=breakdown(report)
+    )
 
 
 if __name__ == "__main__":

@@ -6,8 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.restart.admin import AdminError, parse_quorum_replication
-from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.restart.confluent_admin import ConfluentAdmin
+from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.restart.admin import (
+    AdminError,
+    parse_quorum_replication,
+)
+from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.restart.confluent_admin import (
+    ConfluentAdmin,
+)
 from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.restart.machine import (
     RestartError,
     RollSettings,
@@ -17,7 +22,9 @@ from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.re
     run_final_check,
     run_gate,
 )
-from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.restart.report import BrokerReport
+from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.restart.report import (
+    BrokerReport,
+)
 
 DOCUMENTATION = r"""
 ---

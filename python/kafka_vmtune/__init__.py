@@ -14,6 +14,7 @@ __version__ = "0.2.0"
 HOST_SIDE = (
     "errors",
     "settings",
+    "contracts",
     "pipeline",
     "facts",
     "sizing",

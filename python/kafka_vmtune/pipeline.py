@@ -10,10 +10,13 @@ import datetime
 import os
 import socket
 from dataclasses import asdict
-from typing import Any
+from typing import Any, cast
 
+from . import settings
+from .contracts import SCHEMA, HostReport
 from .errors import FactsError, InputError
 from .facts import discovery, logdirs, procfs, sysctl_config, versions
+from .plan.plan import KERNEL_DEFAULT, make_plan
 from .sizing.model import (
     DEFAULT_LEAK_FRACTION,
     Model,
@@ -32,7 +35,6 @@ from .sizing.model import (
     threads_observed,
 )
 from .sizing.recommend import (
-    DEFAULT_CONNECTIONS,
     Level,
     assess,
     recommend_max_map_count,
@@ -40,9 +42,9 @@ from .sizing.recommend import (
 )
 
 KEY = "vm.max_map_count"
-SCHEMA = 1
 # Cluster size is not visible from one host; replica fetcher threads scale with it.
 ASSUMED_BROKERS = 3
+# datetime.UTC is Python 3.11+; this runs on broker hosts with Python 3.8.
 
 
 def _listeners(props: dict[str, str]) -> int:
@@ -121,15 +123,15 @@ def _sysctl_section(live: int, writable: bool, root: str, sysctl_file: str) -> d
     def is_ours(path: str) -> bool:
         return path in (sysctl_file, ours_real)
 
-    settings = list(boot.settings)
+    settings_ = list(boot.settings)
     overridden: list[str] = []
-    ours_at = [i for i, s in enumerate(settings) if is_ours(s.path)]
+    ours_at = [i for i, s in enumerate(settings_) if is_ours(s.path)]
     if ours_at:
-        overridden = [s.path for s in settings[ours_at[-1] + 1 :] if not is_ours(s.path)]
+        overridden = [s.path for s in settings_[ours_at[-1] + 1 :] if not is_ours(s.path)]
     elif any(is_ours(m) for m in boot.masked):
         # A same-named file earlier in the directory order shadows ours entirely.
         name = os.path.basename(sysctl_file)
-        overridden = [s.path for s in settings if os.path.basename(s.path) == name]
+        overridden = [s.path for s in settings_ if os.path.basename(s.path) == name]
     boot_int: int | None
     try:
         boot_int = int(boot.value) if boot.value is not None else None
@@ -142,9 +144,18 @@ def _sysctl_section(live: int, writable: bool, root: str, sysctl_file: str) -> d
         "boot_value": boot_int,
         "boot_source": boot.source.path if boot.source else None,
         "ours": sysctl_file,
-        "settings": [{"path": s.path, "line": s.line, "value": s.value} for s in settings],
+        # The value our own file sets (None: absent, or no vm.max_map_count line in it).
+        "ours_value": _int_or_none(settings_[ours_at[-1]].value) if ours_at else None,
+        "settings": [{"path": s.path, "line": s.line, "value": s.value} for s in settings_],
         "overridden_by": sorted(set(overridden)),
     }
+
+
+def _int_or_none(value: str) -> int | None:
+    try:
+        return int(value.strip())
+    except ValueError:
+        return None
 
 
 def _maps_dict(maps: procfs.MapsUsage) -> dict[str, int]:
@@ -250,34 +261,22 @@ def host_model(
     )
 
 
-def inspect_host(
-    *,
-    pid: int | None = None,
-    unit: str | None = None,
-    server_properties: str | None = None,
-    headroom: float = 1.5,
-    floor: int = 262144,
-    warn_ratio: float = 0.7,
-    critical_ratio: float = 0.9,
-    proc: str = "/proc",
-    root: str = "/",
-    sysctl_file: str = "/etc/sysctl.d/60-kafka-vmtune.conf",
-    leak_fraction: float = DEFAULT_LEAK_FRACTION,
-    connections: int = DEFAULT_CONNECTIONS,
-) -> dict[str, Any]:
-    """The host report (schema 1); see the README section `model` for every key."""
-    if not headroom >= 1.0 or headroom > 100:
-        raise InputError(f"headroom: must be between 1 and 100, got {headroom}")
-    if not 0 < warn_ratio <= critical_ratio <= 10:
-        raise InputError(
-            "thresholds: need 0 < warn <= critical <= 10,"
-            f" got warn {warn_ratio}, critical {critical_ratio}"
-        )
-    if floor < 0 or floor > 2**31 - 1:
-        raise InputError(f"floor: must be between 0 and {2**31 - 1}, got {floor}")
-    if not 0 <= leak_fraction <= 10:
-        raise InputError(f"leak fraction: must be between 0 and 10, got {leak_fraction}")
+def inspect_host(**options: Any) -> HostReport:
+    """The host report (schema 2) with its plan; see the README section `model` for every key.
 
+    `options` are the settings of kafka_vmtune.settings (defaults filled, bounds checked
+    there: an InputError names the variable).
+    """
+    opts = settings.parse_all(options)
+    num = settings.number
+    pid = None if opts["pid"] is None else int(num(opts["pid"]))
+    unit = None if opts["unit"] is None else str(opts["unit"])
+    server_properties = opts["server_properties"]
+    server_properties = None if server_properties is None else str(server_properties)
+    proc, root, sysctl_file = str(opts["proc"]), str(opts["root"]), str(opts["sysctl_file"])
+    headroom, floor = num(opts["headroom"]), int(num(opts["floor"]))
+    warn_ratio, critical_ratio = num(opts["warn_ratio"]), num(opts["critical_ratio"])
+    leak_fraction, connections = num(opts["leak_fraction"]), int(num(opts["connections"]))
     chosen, others, how = _pick_process(pid, unit, server_properties, proc)
     process: procfs.ProcessFacts | None = None
     kproc: discovery.KafkaProcess | None = None
@@ -332,6 +331,16 @@ def inspect_host(
 
     extra: list[tuple[Level, str]] = []
     boot = sysctl["boot_value"]
+    after_reboot = boot if boot is not None else KERNEL_DEFAULT
+    if after_reboot < model.required:
+        extra.append(
+            (
+                "warn",
+                f"after a reboot {KEY} would be {after_reboot}"
+                + (" (kernel default)" if boot is None else f" ({sysctl['boot_source']})")
+                + f", below the required {model.required}: persist it (tune-vm.yml)",
+            )
+        )
     if boot is not None and boot < live:
         extra.append(
             (
@@ -366,7 +375,7 @@ def inspect_host(
         extra=tuple(extra),
     )
 
-    return {
+    report: dict[str, Any] = {
         "schema": SCHEMA,
         "hostname": socket.gethostname(),
         "generated_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -421,3 +430,5 @@ def inspect_host(
         ],
         "cpus": cpus,
     }
+    report["plan"] = make_plan(report, opts).as_dict()
+    return cast(HostReport, report)

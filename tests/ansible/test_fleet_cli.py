@@ -50,7 +50,7 @@ def test_fleet_tune_check_changes_nothing_and_passes_options(sandbox: Sandbox) -
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert re.search(
-        r"^localhost\s+changed\s+Write /etc/sysctl.d/60-kafka-vmtune.conf$", result.stdout, re.M
+        r"^localhost\s+changed\s+Persist and apply vm.max_map_count", result.stdout, re.M
     )
     assert sandbox.managed_files() == []
     assert "tune-vm.yml --check: what would change" in result.stdout

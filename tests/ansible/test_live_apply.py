@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
+from kafka_vmtune import settings
 from kafka_vmtune.pipeline import inspect_host
+from kafka_vmtune.plan.plan import make_plan
 
 from .conftest import Run, Sandbox
 
@@ -47,6 +49,8 @@ def with_live(report: dict[str, Any], live: int, *, writable: bool) -> dict[str,
     out["sysctl"]["live"] = live
     out["sysctl"]["writable"] = writable
     out["recommendation"]["recommended"] = max(out["recommendation"]["recommended"], live)
+    # The plan is the decision the role applies: made from the report, as kafka_facts does.
+    out["plan"] = make_plan(out, settings.parse_all({})).as_dict()
     return out
 
 
@@ -56,7 +60,7 @@ def test_raises_the_live_value_once(sandbox: Sandbox, real_report: dict[str, Any
     target = report["recommendation"]["recommended"]
     check = run_role(sandbox, report, proc, "--check")
     assert check.rc == 0, check.output[-3000:]
-    assert f"would raise 65530 -> {target}" in check.flat
+    assert f"live: would raise 65530 -> {target}" in check.flat
     assert proc.read_text() == "65530\n"
 
     first = run_role(sandbox, report, proc)
@@ -88,7 +92,7 @@ def test_read_only_proc_sys_is_reported_not_failed_nor_hidden(
     assert run.rc == 0, run.output[-3000:]
     assert proc.read_text() == "65530\n"
     assert "NOT APPLIED: /proc/sys is read-only on this host" in run.flat
-    assert "'live_action': 'read-only'" in run.flat or "live_action: read-only" in run.flat
+    assert "live_action: read-only" in run.flat
     # The boot half still happened and was verified.
     target = report["recommendation"]["recommended"]
     assert f"vm.max_map_count = {target}" in sandbox.sysctl_file.read_text(encoding="utf-8")

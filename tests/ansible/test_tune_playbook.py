@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -94,17 +95,21 @@ def test_a_same_named_file_earlier_in_the_order_masks_ours(sandbox: Sandbox) -> 
     assert "not read by systemd-sysctl" in run.flat
 
 
+HEADROOM_RULE = "kafka_vmtune_headroom: must be a number >= 1 and <= 100"
+
+
 @pytest.mark.parametrize(
     ("name", "value", "says"),
     [
-        ("kafka_vmtune_headroom", "abc", "kafka_vmtune_headroom"),
-        ("kafka_vmtune_headroom", 0.5, "kafka_vmtune_headroom must be a number >= 1.0"),
-        ("kafka_vmtune_apply_live", "maybe", "kafka_vmtune_apply_live"),
-        ("kafka_vmtune_max_map_count", 1000, "kafka_vmtune_max_map_count must be null or between"),
-        ("kafka_vmtune_malloc_arena_max", "two", "kafka_vmtune_malloc_arena_max"),
-        ("kafka_vmtune_malloc_arena_max", 500, "kafka_vmtune_malloc_arena_max must be null or"),
+        # A non-number gets the same words as an out-of-range number (the settings table).
+        ("kafka_vmtune_headroom", "abc", HEADROOM_RULE + ", got 'abc'"),
+        ("kafka_vmtune_headroom", 0.5, HEADROOM_RULE + ", got 0.5"),
+        ("kafka_vmtune_apply_live", "maybe", "kafka_vmtune_apply_live: must be true or false"),
+        ("kafka_vmtune_max_map_count", 1000, "kafka_vmtune_max_map_count: must be a whole number"),
+        ("kafka_vmtune_malloc_arena_max", "two", "kafka_vmtune_malloc_arena_max: must be a whole"),
+        ("kafka_vmtune_malloc_arena_max", 500, "kafka_vmtune_malloc_arena_max: must be a whole"),
         ("kafka_vmtune_report_name", "a/b", "kafka_vmtune_report_name must be null or a plain"),
-        ("kafka_vmtune_restart_policy", "sometimes", "kafka_vmtune_restart_policy must be never"),
+        ("kafka_vmtune_restart_policy", "sometimes", "kafka_vmtune_restart_policy: must be never"),
     ],
 )
 def test_a_wrong_setting_fails_before_anything_is_read_or_changed(
@@ -119,7 +124,21 @@ def test_a_wrong_setting_fails_before_anything_is_read_or_changed(
 
 
 def test_broker_limits_drop_in_flags_a_restart_and_is_stable(sandbox: Sandbox) -> None:
-    settings = {"kafka_vmtune_manage_nofile": True, "kafka_vmtune_malloc_arena_max": 2}
+    # A running process stands for the broker: its limits are read from /proc.
+    broker = subprocess.Popen(["sleep", "600"])
+    try:
+        _limits_flag_a_restart(sandbox, broker.pid)
+    finally:
+        broker.kill()
+        broker.wait()
+
+
+def _limits_flag_a_restart(sandbox: Sandbox, pid: int) -> None:
+    settings = {
+        "kafka_vmtune_manage_nofile": True,
+        "kafka_vmtune_malloc_arena_max": 2,
+        "kafka_vmtune_pid": pid,
+    }
     first = sandbox.run("tune-vm.yml", **settings)
     assert first.rc == 0, first.output[-4000:]
     dropin = sandbox.root / "etc/systemd/system/kafka.service.d/60-kafka-vmtune.conf"

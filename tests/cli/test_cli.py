@@ -10,11 +10,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from report_schema import REPORT_KEYS, TERM_KEYS
+from report_schema import PLAN_KEYS, REPORT_KEYS, SCHEMA, TERM_KEYS
 
 CLI = Path(sys.executable).parent / "kafka-vmtune"
 REPO = Path(__file__).resolve().parents[2]
-SAMPLE = re.compile(r"^(kafka_vmtune_[a-z_]+)(\{pid=\"\d+\"\})? (-?\d+(\.\d+)?)$")
+SAMPLE = re.compile(
+    r"^(kafka_vmtune_[a-z_]+)(\{(pid=\"\d+\"|cause=\"[a-z._-]+\")\})? (-?\d+(\.\d+)?)$"
+)
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -51,9 +53,10 @@ def test_inspect_json_follows_the_host_report_schema(sleeper: int) -> None:
     assert r.returncode == 0, r.stderr
     report = json.loads(r.stdout)
     assert set(report) >= REPORT_KEYS
-    assert report["schema"] == 1
+    assert report["schema"] == SCHEMA
     assert report["kafka"]["pid"] == sleeper
     assert all(set(t) == TERM_KEYS for t in report["model"]["terms"])
+    assert set(report["plan"]) == PLAN_KEYS
     assert report["maps"]["total"] == len(Path(f"/proc/{sleeper}/maps").read_text().splitlines())
     assert report["recommendation"]["recommended"] >= report["recommendation"]["current"]
 
@@ -108,7 +111,7 @@ def test_check_writes_a_parseable_prometheus_file_atomically(sleeper: int, tmp_p
             m = SAMPLE.match(line)
             assert m, line
             assert m.group(1) in typed, f"{m.group(1)} has no TYPE line"
-            samples[m.group(1)] = float(m.group(3))
+            samples[m.group(1)] = float(m.group(4))
     assert samples["kafka_vmtune_max_map_count"] == int(
         Path("/proc/sys/vm/max_map_count").read_text()
     )

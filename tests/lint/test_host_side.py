@@ -101,6 +101,29 @@ def test_host_side_annotations_are_not_evaluated(path: Path) -> None:
         assert "from __future__ import annotations" in text
 
 
+def runtime_unions(tree: ast.AST) -> list[int]:
+    """Lines with `isinstance(x, A | B)`: evaluated at run time, a TypeError before 3.10."""
+    return [
+        n.lineno
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Name)
+        and n.func.id in ("isinstance", "issubclass")
+        and len(n.args) == 2
+        and isinstance(n.args[1], ast.BinOp)
+        and isinstance(n.args[1].op, ast.BitOr)
+    ]
+
+
+@pytest.mark.parametrize("path", host_side_files(), ids=lambda p: module_name(p) or "pkg")
+def test_host_side_has_no_runtime_union_types(path: Path) -> None:
+    assert runtime_unions(ast.parse(path.read_text())) == []
+
+
+def test_a_runtime_union_is_caught() -> None:
+    assert runtime_unions(ast.parse("isinstance(1, int | str)\nx: int | str = 1\n")) == [1]
+
+
 def test_a_control_node_import_is_caught(tmp_path: Path) -> None:
     pkg = tmp_path / "kafka_vmtune"
     (pkg / "facts").mkdir(parents=True)

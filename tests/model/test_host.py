@@ -168,7 +168,10 @@ def test_an_unknown_pid_is_an_input_error(root: Path) -> None:
     [
         ({"headroom": 0.5}, "headroom"),
         ({"headroom": float("nan")}, "headroom"),
-        ({"warn_ratio": 0.95, "critical_ratio": 0.9}, "thresholds"),
+        (
+            {"warn_ratio": 0.95, "critical_ratio": 0.9},
+            "must not exceed kafka_vmtune_critical_ratio",
+        ),
         ({"floor": -1}, "floor"),
     ],
 )

@@ -1,18 +1,9 @@
-"""The host report's contract (schema 1): keys every consumer (CLI, Ansible, fleet report)
-may rely on. Reports may add keys, never drop these."""
+"""The host report's contract, read from the package's typed contracts (report.contracts):
+keys every consumer (CLI, Ansible, fleet report) may rely on."""
 
-REPORT_KEYS = {
-    "schema",
-    "hostname",
-    "generated_at",
-    "kafka",
-    "process",
-    "maps",
-    "disk",
-    "sysctl",
-    "model",
-    "recommendation",
-    "status",
-    "top_processes",
-}
+from kafka_vmtune.contracts import SCHEMA, HostReport, Plan
+
+REPORT_KEYS = set(HostReport.__annotations__)
+PLAN_KEYS = set(Plan.__annotations__)
 TERM_KEYS = {"symbol", "name", "count", "per_unit", "areas", "source", "detail"}
+__all__ = ["PLAN_KEYS", "REPORT_KEYS", "SCHEMA", "TERM_KEYS"]

@@ -16,7 +16,11 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
-PLAYBOOKS = {"check": "playbooks/capacity_check.yml", "tune": "tune-vm.yml"}
+from .. import settings
+
+# The collection's playbooks, by FQCN: the same content from a checkout or an installed
+# collection (ansible-galaxy collection install, an AWX execution environment).
+PLAYBOOKS = {"check": "kafka_vmtune.kafka.capacity_check", "tune": "kafka_vmtune.kafka.tune_vm"}
 # Task results worth a progress line; the rest (starts, stats, verbose) are noise here.
 RESULT_EVENTS = {
     "runner_on_ok": "ok",
@@ -26,10 +30,20 @@ RESULT_EVENTS = {
 }
 
 
-def default_project_dir() -> Path:
-    """The checkout holding tune-vm.yml: $KAFKA_VMTUNE_HOME, else this package's repository."""
-    env = os.environ.get("KAFKA_VMTUNE_HOME")
-    return Path(env) if env else Path(__file__).resolve().parents[2]
+def checkout_dir() -> Path | None:
+    """The kafka-vmtune checkout this package runs from (it holds galaxy.yml), if any."""
+    top = Path(__file__).resolve().parents[3]
+    return top if (top / "galaxy.yml").is_file() and (top / "roles").is_dir() else None
+
+
+def collections_path() -> str:
+    """ANSIBLE_COLLECTIONS_PATH: the checkout's link first (run.sh link), then the user's."""
+    paths = [p for p in os.environ.get("ANSIBLE_COLLECTIONS_PATH", "").split(os.pathsep) if p]
+    top = checkout_dir()
+    if top is not None:
+        paths.insert(0, str(top / ".cache" / "collections"))
+    paths += [str(Path.home() / ".ansible/collections"), "/usr/share/ansible/collections"]
+    return os.pathsep.join(dict.fromkeys(paths))
 
 
 def format_event(event: Mapping[str, Any]) -> str | None:
@@ -91,29 +105,28 @@ def run_fleet(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
             file=sys.stderr,
         )
         return 2
-    project = Path(args.project_dir).resolve()
-    playbook = project / PLAYBOOKS[args.fleet_command]
+    playbook = PLAYBOOKS[args.fleet_command]
     inventory = Path(args.inventory).resolve()
-    if not playbook.is_file():
-        print(f"kafka-vmtune fleet: {playbook} not found (set --project-dir)", file=sys.stderr)
-        return 2
     if not inventory.exists():
         print(f"kafka-vmtune fleet: inventory {args.inventory} not found", file=sys.stderr)
         return 2
-    report_dir = str(Path(args.report_dir or project / "reports").resolve())
-    now = datetime.datetime.now(datetime.UTC)
+    report_dir = str(Path(args.report_dir or settings.state_dir()).expanduser().resolve())
+    now = datetime.datetime.now(datetime.timezone.utc)
     report_name = f"fleet-{args.fleet_command}-{now:%Y%m%dT%H%M%SZ}"
     bindir = os.path.dirname(sys.executable)
+    top = checkout_dir()
     env = {
-        "ANSIBLE_CONFIG": str(project / "ansible.cfg"),
+        "ANSIBLE_COLLECTIONS_PATH": collections_path(),
+        "ANSIBLE_INJECT_FACT_VARS": "False",
         "ANSIBLE_NOCOLOR": "1",
         "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}",
     }
+    if top is not None:
+        env["ANSIBLE_CONFIG"] = str(top / "ansible.cfg")
     with tempfile.TemporaryDirectory(prefix="kvt-runner-") as private:
         runner = ansible_runner.run(
             private_data_dir=private,
-            project_dir=str(project),
-            playbook=str(playbook),
+            playbook=playbook,
             inventory=str(inventory),
             cmdline=shlex.join(playbook_args(args, report_dir, report_name)),
             envvars=env,
@@ -137,7 +150,7 @@ def register(subparsers: Any) -> None:
     fleet = subparsers.add_parser(
         "fleet",
         help="run the capacity check or the tune on a fleet (Ansible inventory)",
-        description="Run playbooks/capacity_check.yml (check) or tune-vm.yml (tune) on a "
+        description="Run kafka_vmtune.kafka.capacity_check (check) or .tune_vm (tune) on a "
         "fleet through ansible-runner, with a live line per task result per host, then "
         "print the capacity report. The exit code is the playbook's.",
     )
@@ -158,11 +171,10 @@ def register(subparsers: Any) -> None:
             metavar="VARS",
             help="extra variables, as for ansible-playbook (repeatable)",
         )
-        cmd.add_argument("--report-dir", help="reports directory (default: <project>/reports)")
         cmd.add_argument(
-            "--project-dir",
-            default=str(default_project_dir()),
-            help="the kafka-vmtune checkout holding the playbooks (default: %(default)s)",
+            "--report-dir",
+            help="reports directory (default: $KAFKA_VMTUNE_STATE_DIR, else"
+            " ~/.local/state/kafka-vmtune)",
         )
         if name == "tune":
             cmd.add_argument("--check", action="store_true", help="dry run: change nothing")

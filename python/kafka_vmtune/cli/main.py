@@ -14,10 +14,11 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from .. import __version__
+from .. import __version__, settings
+from ..contracts import as_json
 from ..errors import InputError, VmtuneError
-from ..sizing.model import DEFAULT_LEAK_FRACTION
-from ..sizing.recommend import DEFAULT_CRITICAL, DEFAULT_FLOOR, DEFAULT_WARN, level_code
+from ..settings import SETTINGS
+from ..sizing.recommend import level_code
 
 PROG = "kafka-vmtune"
 USAGE_ERROR = 2
@@ -36,46 +37,49 @@ class _Parser(argparse.ArgumentParser):
 
 def _add_target(p: argparse.ArgumentParser) -> None:
     who = p.add_mutually_exclusive_group()
-    who.add_argument("--pid", type=int, help="broker PID (default: the unit's, else search)")
+    who.add_argument("--pid", help="broker PID (default: the unit's, else search)")
     who.add_argument("--unit", help="systemd unit of the broker, e.g. kafka.service")
     p.add_argument(
         "--server-properties", metavar="P", help="server.properties (default: from the cmdline)"
     )
-    p.add_argument("--headroom", type=float, default=1.5, help="factor on the model (default 1.5)")
-    p.add_argument("--floor", type=int, default=DEFAULT_FLOOR, help="minimum recommendation")
-    p.add_argument(
-        "--leak-fraction",
-        type=float,
-        default=DEFAULT_LEAK_FRACTION,
-        help="share of segments rolled between GCs on leaking versions (default 0.25)",
-    )
-    p.add_argument(
-        "--sysctl-file",
-        default="/etc/sysctl.d/60-kafka-vmtune.conf",
-        help="the sysctl file kafka-vmtune manages (checked for overrides)",
-    )
+    # Values are checked by kafka_vmtune.settings, the same rules as the Ansible variables.
+    for name in ("headroom", "floor", "leak_fraction", "sysctl_file"):
+        s = SETTINGS[name]
+        p.add_argument("--" + name.replace("_", "-"), help=f"{s.help} (default {s.default})")
 
 
-def _inspect(args: argparse.Namespace, warn: float, critical: float) -> dict[str, Any]:
+_OPTION_OF = {"warn_ratio": "--warn", "critical_ratio": "--critical"}
+
+
+def _inspect(args: argparse.Namespace, warn: Any, critical: Any) -> dict[str, Any]:
     from ..pipeline import inspect_host
 
-    return inspect_host(
-        pid=args.pid,
-        unit=args.unit,
-        server_properties=args.server_properties,
-        headroom=args.headroom,
-        floor=args.floor,
-        warn_ratio=warn,
-        critical_ratio=critical,
-        sysctl_file=args.sysctl_file,
-        leak_fraction=args.leak_fraction,
-    )
+    try:
+        return as_json(
+            inspect_host(
+                pid=args.pid,
+                unit=args.unit,
+                server_properties=args.server_properties,
+                headroom=args.headroom,
+                floor=args.floor,
+                warn_ratio=warn,
+                critical_ratio=critical,
+                sysctl_file=args.sysctl_file,
+                leak_fraction=args.leak_fraction,
+            )
+        )
+    except InputError as e:
+        # The settings speak Ansible variable names; here they are options.
+        msg = str(e)
+        for name, s in SETTINGS.items():
+            msg = msg.replace(s.var, _OPTION_OF.get(name, "--" + name.replace("_", "-")))
+        raise InputError(msg) from None
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
     from ..report.render import host_report
 
-    report = _inspect(args, DEFAULT_WARN, DEFAULT_CRITICAL)
+    report = _inspect(args, None, None)
     print(json.dumps(report, indent=2) if args.json else host_report(report))
     return 0
 
@@ -90,12 +94,18 @@ def cmd_check(args: argparse.Namespace) -> int:
     rec = report["recommendation"]
     used = "n/a" if st["used"] is None else str(st["used"])
     limit = st["limit"]
-    thresholds = f"{int(limit * args.warn)};{int(limit * args.critical)};0;{limit}"
+    warn = float(settings.number(settings.parse("warn_ratio", args.warn)))
+    critical = float(settings.number(settings.parse("critical_ratio", args.critical)))
+    thresholds = f"{int(limit * warn)};{int(limit * critical)};0;{limit}"
     perf = [f"required={rec['required']};{thresholds}"]
     if st["used"] is not None:
         perf.insert(0, f"used={st['used']};{thresholds}")
     if args.prometheus:
-        prometheus.write_atomic(args.prometheus, prometheus.render(report))
+        from ..facts.crashes import diagnose
+
+        crashes = diagnose([], prometheus.CRASH_WINDOW_S)["crashes"]
+        text = prometheus.render(report) + prometheus.render_crashes(crashes)
+        prometheus.write_atomic(args.prometheus, text)
     print(
         f"KAFKA-VMTUNE {st['level'].upper()} - used {used} of {limit} map areas,"
         f" required {rec['required']}, recommended {rec['recommended']} | {' '.join(perf)}"
@@ -194,6 +204,18 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_diagnose(args: argparse.Namespace) -> int:
+    from ..facts import crashes
+
+    since = crashes.parse_duration(args.since) if args.since is not None else None
+    report = crashes.diagnose(args.search, since)
+    if args.json:
+        print(json.dumps({k: report[k] for k in ("schema", "crashes")}, indent=2))
+    else:
+        print(crashes.render(report))
+    return crashes.exit_code(report)
+
+
 def _register_fleet(sub: Any) -> None:
     """Add `fleet` when fleet.py is installed; a broken fleet.py is an error, not a skip."""
     try:
@@ -243,10 +265,25 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="monitoring check: exit 0 ok, 1 warn, 2 critical, 3 unknown")
     p.error_code = NAGIOS_UNKNOWN
     _add_target(p)
-    p.add_argument("--warn", type=float, default=DEFAULT_WARN, metavar="R")
-    p.add_argument("--critical", type=float, default=DEFAULT_CRITICAL, metavar="R")
+    p.add_argument("--warn", metavar="R", help=f"default {SETTINGS['warn_ratio'].default}")
+    p.add_argument("--critical", metavar="R", help=f"default {SETTINGS['critical_ratio'].default}")
     p.add_argument("--prometheus", metavar="FILE", help="also write a node_exporter textfile")
     p.set_defaults(func=cmd_check, error_code=NAGIOS_UNKNOWN)
+
+    p = sub.add_parser(
+        "diagnose", help="find JVM crashes and their cause: exit 0 none, 1 found, 2 map limit"
+    )
+    p.add_argument(
+        "--search",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="also read this file or directory (repeatable)",
+    )
+    p.add_argument("--since", metavar="DURATION", help="only crashes in the last 30m, 12h, 7d...")
+    p.add_argument("--json", action="store_true", help='{"schema": 1, "crashes": [...]}')
+    p.set_defaults(func=cmd_diagnose, error_code=NAGIOS_UNKNOWN)
+    p.error_code = NAGIOS_UNKNOWN
 
     _register_fleet(sub)
     return parser

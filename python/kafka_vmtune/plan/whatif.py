@@ -176,7 +176,7 @@ def _num(
     if key not in obj or obj[key] is None:
         return default
     value = obj[key]
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise _fail(full, "must be a number", value)
     if value < lo or (lo_open and value == lo) or value > hi:
         lo_txt = f"> {lo:g}" if lo_open else f">= {lo:g}"
@@ -189,7 +189,7 @@ def _str(obj: Mapping[str, Any], key: str, path: str, default: str | None) -> st
     if key not in obj or obj[key] is None:
         return default
     value = obj[key]
-    if isinstance(value, bool) or not isinstance(value, str | int | float) or str(value) == "":
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)) or str(value) == "":
         raise _fail(full, "must be a non-empty string", value)
     return str(value)
 
@@ -247,7 +247,7 @@ def _brokers(raw: object, defaults: Mapping[str, Any]) -> tuple[BrokerSpec, ...]
     out: list[BrokerSpec] = []
     for i, item in enumerate(raw):
         path = f"brokers[{i}]"
-        if isinstance(item, str | int) and not isinstance(item, bool):
+        if isinstance(item, (str, int)) and not isinstance(item, bool):
             out.append(BrokerSpec(str(item), cpus, arena, threads))
             continue
         b = _mapping(item, path)

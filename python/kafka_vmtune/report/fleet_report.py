@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
+
+from ..contracts import ChangeRecord, SysctlChange
 
 SCHEMA = 1
 MODES = ("report", "check", "apply")
@@ -35,29 +37,6 @@ def _get(data: Any, *keys: str) -> Any:
     return data
 
 
-def plan_from_report(report: Report, override: int | None = None) -> dict[str, Any]:
-    """What tune-vm.yml would do on this host: the same rule as the vm_max_map_count role.
-
-    target = max(recommended (or the operator's fixed value), live value, boot value): the
-    limit never goes down, and a higher value already set stays.
-    """
-    live = _int(_get(report, "sysctl", "live")) or 0
-    boot = _int(_get(report, "sysctl", "boot_value"))
-    recommended = (
-        override if override is not None else _int(_get(report, "recommendation", "recommended"))
-    )
-    target = max(recommended or 0, live, boot or 0)
-    return {
-        "target": target,
-        "live": live,
-        "boot_value": boot,
-        "recommended": recommended,
-        "raise_live": live < target,
-        "persist": boot is None or boot < target,
-        "writable": bool(_get(report, "sysctl", "writable")),
-    }
-
-
 def _fmt(value: Any) -> str:
     if value is None:
         return "-"
@@ -66,82 +45,70 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def _boot(value: Any) -> str:
-    return "kernel default" if value is None else str(value)
-
-
-def _describe_change(change: Mapping[str, Any] | None, report: Report | None) -> tuple[str, bool]:
+def _describe_change(change: ChangeRecord | None, report: Report | None) -> tuple[str, bool]:
     """(one line saying what tune-vm.yml did / would do, whether anything changes)."""
     if change:
         return _describe_recorded_change(change)
     if report is None:
         return "-", False
-    plan = plan_from_report(report)
-    parts: list[str] = []
-    if plan["raise_live"]:
-        if plan["writable"]:
-            parts.append(f"would raise live {plan['live']} -> {plan['target']}")
-        else:
-            parts.append(
-                f"live {plan['live']} < {plan['target']} but /proc/sys is read-only here"
-                " (set it on the host/VM that owns the kernel)"
-            )
-    if plan["persist"]:
-        ours = _get(report, "sysctl", "ours") or "the sysctl.d file"
-        parts.append(f"would persist {plan['target']} in {ours} (boot {_boot(plan['boot_value'])})")
+    # The host report's plan (plan.plan.make_plan) is the decision; this only words it.
+    plan = report.get("plan")
+    if not isinstance(plan, Mapping):
+        return "-", False
+    parts = [f"would {plan[k]['reason']}" for k in ("raise_live", "persist") if plan[k]["do"]]
+    live_short = plan["live"] < plan["target"] and not plan["raise_live"]["do"]
+    if live_short:
+        parts.append(plan["raise_live"]["reason"])
     if not parts:
         return f"nothing: live and boot value already >= {plan['target']}", False
-    return "; ".join(parts), True
+    return "; ".join(parts), bool(parts) and not (live_short and len(parts) == 1)
 
 
-def _describe_recorded_change(change: Mapping[str, Any]) -> tuple[str, bool]:
+def _describe_sysctl(c: SysctlChange, would: str) -> tuple[list[str], bool]:
+    parts: list[str] = []
+    changed = False
+    target = c["target"]
+    if c["file_action"] == "write":
+        changed = True
+        before = c["file_value_before"] or "absent"
+        parts.append(f"{would}write {c['file']} ({before} -> {target})")
+    if c["live_action"] == "raise":
+        changed = True
+        parts.append(f"{would}raise live {c['live_before']} -> {target}")
+    elif c["live_action"] == "read-only":
+        parts.append(
+            f"live stays {c['live_before']}: /proc/sys is read-only"
+            f" (value {target} applies at the next boot)"
+        )
+    elif c["live_action"] == "disabled":
+        parts.append("live apply disabled (kafka_vmtune_apply_live=false)")
+    if c["boot_ok"] is False:
+        parts.append(
+            f"BOOT VALUE {_fmt(c['boot_value'])} < {target}, overridden by "
+            + ", ".join(c["overridden_by"] or ["?"])
+        )
+    if not parts:
+        parts.append(f"nothing: vm.max_map_count already {target} live and at boot")
+    return parts, changed
+
+
+def _describe_recorded_change(change: ChangeRecord) -> tuple[str, bool]:
     would = "would " if change.get("check_mode") else ""
     parts: list[str] = []
     changed = False
-    sysctl = change.get("sysctl") or {}
-    if sysctl:
-        target = sysctl.get("target")
-        if sysctl.get("file_action") == "write":
-            changed = True
-            parts.append(
-                f"{would}write {sysctl.get('file')} "
-                f"({sysctl.get('file_value_before') or 'absent'} -> {target})"
-            )
-        live_action = sysctl.get("live_action")
-        if live_action == "raise":
-            changed = True
-            parts.append(f"{would}raise live {_fmt(sysctl.get('live_before'))} -> {target}")
-        elif live_action == "read-only":
-            parts.append(
-                f"live stays {_fmt(sysctl.get('live_before'))}: /proc/sys is read-only"
-                f" (value {target} applies at the next boot)"
-            )
-        elif live_action == "disabled":
-            parts.append("live apply disabled (kafka_vmtune_apply_live=false)")
-        boot = sysctl.get("boot_value")
-        if sysctl.get("boot_ok") is False:
-            parts.append(
-                f"BOOT VALUE {_fmt(boot)} < {target}, overridden by "
-                + ", ".join(sysctl.get("overridden_by") or ["?"])
-            )
-        if not parts:
-            parts.append(f"nothing: vm.max_map_count already {target} live and at boot")
-    limits = change.get("limits") or {}
-    if limits:
-        action = limits.get("action")
-        if action == "write":
-            changed = True
-            parts.append(f"{would}write {limits.get('dropin')}")
-        elif action == "skipped" and limits.get("reason"):
-            parts.append(f"limits skipped: {limits['reason']}")
-    stop = change.get("stop_timeout") or {}
-    if stop.get("short"):
+    if "sysctl" in change:
+        parts, changed = _describe_sysctl(change["sysctl"], would)
+    if "limits" in change and change["limits"]["action"] == "write":
+        changed = True
+        parts.append(f"{would}write {change['limits']['dropin']}")
+    if "stop_timeout" in change and change["stop_timeout"]["short"]:
+        stop = change["stop_timeout"]
         parts.append(
-            f"{stop.get('unit')} TimeoutStopSec {stop.get('raw')} is shorter than a controlled"
+            f"{stop['unit']} TimeoutStopSec {stop['raw']} is shorter than a controlled"
             " shutdown may take"
         )
     if change.get("restart_needed"):
-        parts.append("restart needed: " + "; ".join(change.get("restart_reasons") or []))
+        parts.append("restart needed: " + "; ".join(change.get("restart_reasons", [])))
     return "; ".join(parts), changed
 
 
@@ -214,7 +181,10 @@ def host_row(name: str, entry: Mapping[str, Any]) -> dict[str, Any]:
         row["state"] = "no-kafka"
     else:
         row["state"] = "ok"
-    row["change"], row["changes"] = _describe_change(entry.get("change"), report)
+    change = entry.get("change")
+    row["change"], row["changes"] = _describe_change(
+        cast(ChangeRecord, change) if isinstance(change, Mapping) else None, report
+    )
     return row
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from datetime import datetime
 from typing import Any
 
 from ..errors import InputError
@@ -60,6 +61,37 @@ def render(report: dict[str, Any]) -> str:
             continue
         lines += [f"# HELP {name} {_escape(help_text)}", f"# TYPE {name} gauge"]
         lines.append(f"{name}{labels} {value}")
+    return "\n".join(lines) + "\n"
+
+
+# What `diagnose` finds, so an alert fires on a crash nobody read an hs_err file for.
+CRASH_WINDOW_S = 7 * 86400
+CRASH_CAUSES = ("vm.max_map_count", "heap", "native-memory", "signal", "unknown")
+_LAST_MAP_CRASH = "kafka_vmtune_last_map_count_crash_timestamp_seconds"
+
+
+def render_crashes(crashes: list[dict[str, Any]]) -> str:
+    """Crashes of the last 7 days by cause (every cause, 0 included), and the time of the
+    latest one from vm.max_map_count (left out when there is none)."""
+    name = "kafka_vmtune_crashes"
+    lines = [
+        f"# HELP {name} JVM crashes diagnose found on this host in the last 7 days, by cause.",
+        f"# TYPE {name} gauge",
+    ]
+    for cause in CRASH_CAUSES:
+        count = sum(1 for c in crashes if c["cause"] == cause)
+        lines.append(f'{name}{{cause="{_escape(cause)}"}} {count}')
+    times = [
+        datetime.fromisoformat(c["time"]).timestamp()
+        for c in crashes
+        if c["cause"] == CRASH_CAUSES[0] and c["time"] is not None
+    ]
+    if times:
+        lines += [
+            f"# HELP {_LAST_MAP_CRASH} Time of the latest crash from vm.max_map_count.",
+            f"# TYPE {_LAST_MAP_CRASH} gauge",
+            f"{_LAST_MAP_CRASH} {max(times):.0f}",
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -51,6 +51,17 @@ def recommendation_text(rec: dict[str, Any]) -> str:
     )
 
 
+def plan_text(plan: dict[str, Any]) -> str:
+    """What tune-vm.yml does here: live now and after a reboot, each step with its reason."""
+    lines = [
+        f"plan: {plan['action']} (target {plan['target']}, after a reboot {plan['after_reboot']})"
+    ]
+    for key in ("raise_live", "persist", "restart"):
+        step = plan[key]
+        lines.append(f"  {'do ' if step['do'] else 'no '} {step['reason']}")
+    return "\n".join(lines)
+
+
 def status_text(status: dict[str, Any]) -> str:
     used = "n/a" if status["used"] is None else status["used"]
     head = f"status {status['level'].upper()}: used {used} / limit {status['limit']}"
@@ -111,6 +122,7 @@ def host_report(report: dict[str, Any]) -> str:
     parts.append(model_table(report["model"]))
     parts.append("")
     parts.append(recommendation_text(report["recommendation"]))
+    parts.append(plan_text(report["plan"]))
     parts.append(status_text(report["status"]))
     if report["top_processes"]:
         parts.append("")
@@ -159,3 +171,29 @@ def plan_report(plans: Sequence[dict[str, Any]]) -> str:
     parts += ["", f"model of the busiest broker ({worst['broker']}):", model_table(worst["model"])]
     parts += ["", recommendation_text(worst["recommendation"])]
     return "\n".join(parts)
+
+
+def breakdown(report: dict[str, Any]) -> str:
+    """The per-host block tune-vm.yml prints: what was measured, the model, the plan."""
+    k, model, sysctl = report["kafka"], report["model"], report["sysctl"]
+    if k["found"]:
+        unit = f" unit {k['unit']}" if k.get("unit") else ""
+        dirs = ",".join(k["log_dirs"])
+        head = f"Kafka {k.get('version') or '?'} pid {k['pid']}{unit}, log.dirs {dirs}"
+    else:
+        head = "No Kafka broker found on this host: sized from Kafka's defaults"
+    lines = [head]
+    for t in model["terms"]:
+        lines.append(
+            f"{t['symbol']:<3} {t['name']:<28} {t['count']:>9} x {t['per_unit']:<3}"
+            f" = {t['areas']:>9}  {t['source']}"
+        )
+    boot = sysctl["boot_value"] if sysctl["boot_value"] is not None else "kernel default"
+    ro = "" if sysctl["writable"] else " (/proc/sys read-only here)"
+    lines.append(
+        f"base {model['base']} x headroom {model['headroom']} = required {model['required']};"
+        f" live {sysctl['live']}{ro}, at boot {boot}"
+    )
+    lines.append(plan_text(report["plan"]))
+    lines.append(status_text(report["status"]))
+    return "\n".join(lines)

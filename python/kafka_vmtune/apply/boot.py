@@ -1,42 +1,18 @@
-#!/usr/bin/python
-"""Ansible module: the value a sysctl key will have after the next boot (systemd-sysctl order)."""
+"""The value vm.max_map_count will have after a reboot, as systemd-sysctl will set it.
+
+Evaluates the real tree, or (check mode) a mirror of it with the planned file in place, so
+`--check` tells the truth about the boot value without writing anything.
+"""
 
 from __future__ import annotations
-
-DOCUMENTATION = r"""
----
-module: sysctl_boot_value
-short_description: Evaluate the value systemd-sysctl will set at boot, optionally with a planned file
-description:
-  - Evaluates every sysctl.d file (and /etc/sysctl.conf) in the order systemd-sysctl applies
-    them, with kafka_vmtune.facts.sysctl_config, and says which value of I(key) wins at boot.
-  - With I(content) it evaluates the tree as if I(file) held that content, without writing it
-    (check mode tells what the boot value WOULD be).
-  - Names every file that overrides I(file) (a later assignment, a same-named file earlier in
-    the directory order that masks it). Read-only; never fails on a low value (the role asserts).
-options:
-  key: {description: Dotted sysctl name., type: str, default: vm.max_map_count}
-  file: {description: The file kafka-vmtune owns, as the host sees it., type: str, required: true}
-  root: {description: Root of the tree to evaluate., type: path, default: /}
-  content: {description: Planned content of I(file) (evaluated without writing)., type: str}
-  target: {description: The value the boot value must reach (sets C(ok))., type: int}
-author: kafka-vmtune
-"""
-
-RETURN = r"""
-boot_value: {description: Value at boot (null = kernel default)., returned: always, type: int}
-boot_source: {description: File whose assignment wins., returned: always, type: str}
-overridden_by: {description: Files that beat I(file)., returned: always, type: list}
-ours: {description: "exists, value, managed (written by kafka-vmtune), read_at_boot.", returned: always, type: dict}
-ok: {description: boot_value >= target (null without target)., returned: always, type: bool}
-"""
 
 import os
 import shutil
 import tempfile
+from typing import Any
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.facts.sysctl_config import CONF_DIRS, boot_value
+from ..facts.sysctl_config import CONF_DIRS, boot_value
+from ..facts.sysctl_config import evaluate as evaluate_key
 
 MARKER = "Managed by kafka-vmtune"
 # Every place systemd-sysctl reads, mirrored when a planned content is evaluated.
@@ -51,17 +27,9 @@ SYSCTL_FILES = ("etc/sysctl.conf",)
 
 
 def parse_value(text: str, key: str) -> str | None:
-    """Last assignment of key in a sysctl.d text (same syntax systemd-sysctl accepts)."""
-    value = None
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line[0] in "#;" or "=" not in line:
-            continue
-        name, _, val = line.partition("=")
-        name = name.strip().lstrip("-").replace("/", ".")
-        if name == key:
-            value = val.strip()
-    return value
+    """Last assignment of key in one file's text (the parser systemd-sysctl's order uses)."""
+    settings = evaluate_key(key, [("", text)])
+    return settings[-1].value if settings else None
 
 
 def _inside(root: str, path: str) -> str:
@@ -114,7 +82,7 @@ def _copy_entry(root: str, src: str, dst: str) -> None:
         os.symlink("/dev/null", dst)  # a device node (/dev/null bind) masks the same way
 
 
-def evaluate(key: str, root: str, ours: str, content: str | None) -> dict:
+def evaluate(key: str, root: str, ours: str, content: str | None) -> dict[str, Any]:
     if content is None:
         return _evaluate_tree(key, root, root, ours, planned=False)
     with tempfile.TemporaryDirectory(prefix="kvt-sysctl-") as tmp:
@@ -128,7 +96,7 @@ def evaluate(key: str, root: str, ours: str, content: str | None) -> dict:
         return _evaluate_tree(key, tmp, root, ours, planned=True)
 
 
-def _maskers(tree: str, ours: str) -> list:
+def _maskers(tree: str, ours: str) -> list[str]:
     """Same-named files in directories systemd-sysctl prefers to ours (a /dev/null link too)."""
     name, ours_dir = os.path.basename(ours), os.path.dirname(ours)
     ours_real = os.path.realpath(_inside(tree, ours))
@@ -143,7 +111,7 @@ def _maskers(tree: str, ours: str) -> list:
     return found
 
 
-def _evaluate_tree(key: str, tree: str, root: str, ours: str, planned: bool) -> dict:
+def _evaluate_tree(key: str, tree: str, root: str, ours: str, planned: bool) -> dict[str, Any]:
     def host_path(path: str) -> str:
         """A path as the host sees it, whether evaluated in the real root or a mirror."""
         real = os.path.normpath(path)
@@ -153,12 +121,15 @@ def _evaluate_tree(key: str, tree: str, root: str, ours: str, planned: bool) -> 
         return real
 
     bv = boot_value(key, tree)
-    settings = [{"path": host_path(s.path), "line": s.line, "value": s.value} for s in bv.settings]
+    settings: list[dict[str, Any]] = [
+        {"path": host_path(s.path), "line": s.line, "value": s.value} for s in bv.settings
+    ]
     masked = [host_path(m) for m in bv.masked]
     ours_norm = os.path.normpath(ours)
     at = [i for i, s in enumerate(settings) if s["path"] == ours_norm]
+    overridden: list[str]
     if at:
-        overridden = [s["path"] for s in settings[at[-1] + 1 :] if s["path"] != ours_norm]
+        overridden = [str(s["path"]) for s in settings[at[-1] + 1 :] if s["path"] != ours_norm]
     elif ours_norm in masked:
         overridden = _maskers(tree, ours_norm)
     else:
@@ -193,44 +164,3 @@ def _evaluate_tree(key: str, tree: str, root: str, ours: str, planned: bool) -> 
             "read_at_boot": in_dirs and ours_norm not in masked,
         },
     }
-
-
-def main() -> None:
-    module = AnsibleModule(
-        argument_spec={
-            "key": {"type": "str", "default": "vm.max_map_count"},
-            "file": {"type": "str", "required": True},
-            "root": {"type": "path", "default": "/"},
-            "content": {"type": "str"},
-            "target": {"type": "int"},
-        },
-        supports_check_mode=True,
-    )
-    p = module.params
-    try:
-        result = evaluate(p["key"], p["root"], p["file"], p["content"])
-    except Exception as exc:  # one clear line for any unreadable tree
-        module.fail_json(msg=f"cannot evaluate the sysctl files under {p['root']}: {exc}")
-    target = p["target"]
-    ok = None
-    msg = f"{p['key']} at boot: {result['boot_value']} (from {result['boot_source'] or 'kernel default'})"
-    if target is not None:
-        boot = result["boot_value"]
-        ok = boot is not None and boot >= target
-        if not ok:
-            why = []
-            if result["overridden_by"]:
-                why.append("overridden by " + ", ".join(result["overridden_by"]))
-            if not result["ours"]["read_at_boot"]:
-                why.append(
-                    f"{p['file']} is not read by systemd-sysctl (masked or outside sysctl.d)"
-                )
-            msg = (
-                f"{p['key']} would be {boot if boot is not None else 'the kernel default'} after a reboot,"
-                f" below the target {target}: " + ("; ".join(why) or "our setting is missing")
-            )
-    module.exit_json(changed=False, ok=ok, target=target, msg=msg, **result)
-
-
-if __name__ == "__main__":
-    main()

@@ -1,0 +1,119 @@
+"""Apply a host's vm.max_map_count plan: the file, the live value, the boot-value proof.
+
+Returns the change record the fleet report reads (report.contracts.SysctlChange).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ..plan.plan import never_lower
+from . import boot, live, sysctl_file
+
+KEY = "vm.max_map_count"
+
+
+def apply(
+    report: dict[str, Any],
+    *,
+    hostname: str,
+    sysctl_file_path: str,
+    root: str,
+    proc: str,
+    apply_live: bool,
+    verify_boot: bool,
+    fixed: bool,
+    check: bool,
+) -> dict[str, Any]:
+    """Make the host match report["plan"]; in check mode only say what would change."""
+    plan = report["plan"]
+    real = os.path.normpath(os.path.join(root, sysctl_file_path.lstrip("/")))
+    before = boot.evaluate(KEY, root, sysctl_file_path, None)
+    # The live value may have moved since the facts were read: never lower it either.
+    target = never_lower(int(plan["target"]), live.read(KEY, proc))
+    plan = dict(plan, target=target)
+    ours = before["ours"]
+    write = ours["value"] != target or not ours["managed"]
+    content = sysctl_file.render(dict(report, plan=plan), hostname, fixed) if write else None
+    old_text = sysctl_file.read(real) if write else None
+    if write and not check:
+        sysctl_file.write_atomic(real, content or "")
+    elif not write and not check:
+        os.chmod(real, 0o644)  # keep the mode (the file exists: ours["value"] == target)
+    planned = bool(plan["raise_live"]["do"]) and apply_live
+    read_only = not report["sysctl"]["writable"]
+    result = live.raise_live(KEY, target, proc, planned=planned, read_only=read_only, check=check)
+    after = boot.evaluate(KEY, root, sysctl_file_path, content if check and write else None)
+    boot_ok = after["boot_value"] is not None and after["boot_value"] >= target
+    change = {
+        "file": sysctl_file_path,
+        "file_action": "write" if write else "keep",
+        "file_value_before": ours["value"],
+        "target": target,
+        "wanted": plan["wanted"],
+        "needed": plan["needed"],
+        "required": plan["required"],
+        "live_before": result.before,
+        "live_action": result.action,
+        "live_after": result.after,
+        "boot_value": after["boot_value"],
+        "boot_source": after["boot_source"],
+        "boot_ok": boot_ok if verify_boot else None,
+        "overridden_by": after["overridden_by"],
+        "planned": after["planned"],
+    }
+    return {
+        "changed": write or result.action == "raise",
+        "change": change,
+        "diff": {
+            "before": old_text or "",
+            "after": content if write else (old_text or ""),
+            "before_header": real,
+            "after_header": real,
+        }
+        if write
+        else None,
+        "lines": _lines(change, result.message, check, verify_boot),
+        "failed": verify_boot and not boot_ok,
+        "boot_message": _boot_message(after, target, sysctl_file_path),
+    }
+
+
+def _lines(change: dict[str, Any], live_msg: str, check: bool, verify_boot: bool) -> list[str]:
+    would = "would " if check else ""
+    c = change
+    file_line = (
+        f"{c['file']}: {would}write {c['file_value_before'] or 'absent'} -> {c['target']}"
+        if c["file_action"] == "write"
+        else f"{c['file']}: unchanged ({c['target']})"
+    )
+    reboot = (
+        f"after a reboot: {c['boot_value'] if c['boot_value'] is not None else 'kernel default'}"
+        + (f" (from {c['boot_source']})" if c["boot_source"] else "")
+        + (" - with the planned file" if c["planned"] else "")
+        + ("" if verify_boot else " (not verified: kafka_vmtune_verify_boot is false)")
+    )
+    higher = c["target"] > c["needed"]
+    kept = "; a higher value already set is kept (never lowered)" if higher else ""
+    return [
+        f"target {c['target']} (needed {c['needed']}, required {c['required']}){kept}",
+        file_line,
+        live_msg,
+        reboot,
+    ]
+
+
+def _boot_message(after: dict[str, Any], target: int, path: str) -> str:
+    value = after["boot_value"]
+    if value is not None and value >= target:
+        return f"{KEY} after a reboot: {value} (>= {target})"
+    why = []
+    if after["overridden_by"]:
+        why.append("overridden by " + ", ".join(after["overridden_by"]))
+    if not after["ours"]["read_at_boot"]:
+        why.append(f"{path} is not read by systemd-sysctl (masked or outside sysctl.d)")
+    shown = value if value is not None else "the kernel default"
+    return f"{KEY} would be {shown} after a reboot, below the target {target}: " + (
+        "; ".join(why) or "our setting is missing"
+    )

@@ -1,0 +1,217 @@
+"""Where a broker's crash evidence is, found without being told.
+
+The JVM writes its hs_err file where `-XX:ErrorFile` says, else in its working directory,
+else in /tmp; Kafka's scripts write server.log and the console (kafkaServer.out) to
+`LOG_DIR` (default `<kafka>/logs`, passed as `-Dkafka.logs.dir`); under systemd the console
+goes to the journal. Read from running brokers (/proc) and from the systemd units of
+brokers that are down (`systemctl show`), so a broker that died is found too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .discovery import MAIN_CLASS, main_class_index
+
+UNIT_WORDS = ("kafka", "confluent-server")
+JOURNAL_ENTRIES = 20_000  # the newest entries per unit, enough for days of a broker's console
+_TIMEOUT = 30
+
+
+@dataclass
+class Places:
+    """Directories (their files, not subdirectories), single files, hs_err name patterns
+    from -XX:ErrorFile, and systemd units whose journal is read."""
+
+    dirs: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    patterns: set[str] = field(default_factory=set)
+    units: list[str] = field(default_factory=list)
+
+    def add_dir(self, path: str | None) -> None:
+        if path and os.path.isabs(path) and path not in self.dirs:
+            self.dirs.append(path)
+
+
+def _run(argv: list[str]) -> str | None:
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=_TIMEOUT, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout if out.returncode == 0 else None
+
+
+def _add_java_options(places: Places, words: Iterable[str], cwd: str | None) -> None:
+    """-XX:ErrorFile and -Dkafka.logs.dir among java options (or KAFKA_OPTS words)."""
+    for word in words:
+        if word.startswith("-XX:ErrorFile="):
+            target = word.split("=", 1)[1]
+            if cwd and not os.path.isabs(target):
+                target = os.path.join(cwd, target)
+            places.add_dir(os.path.dirname(target))
+            # %p is the PID, %% a percent sign: any file named so is an hs_err file.
+            places.patterns.add(os.path.basename(target).replace("%p", "*").replace("%%", "%"))
+        elif word.startswith("-Dkafka.logs.dir="):
+            places.add_dir(word.split("=", 1)[1])
+
+
+def _environment(words: Iterable[str]) -> dict[str, str]:
+    return dict(w.split("=", 1) for w in words if "=" in w)
+
+
+def add_running_brokers(places: Places, proc: str = "/proc") -> None:
+    """What every running kafka.Kafka JVM was started with: options, cwd, LOG_DIR."""
+    try:
+        names = os.listdir(proc)
+    except OSError:
+        return
+    for name in names:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"{proc}/{name}/cmdline", "rb") as f:
+                argv = tuple(a.decode("utf-8", "replace") for a in f.read().split(b"\0")[:-1])
+        except OSError:
+            continue
+        idx = main_class_index(argv)
+        if idx is None or argv[idx] != MAIN_CLASS:
+            continue
+        try:
+            cwd: str | None = os.readlink(f"{proc}/{name}/cwd")
+        except OSError:
+            cwd = None
+        places.add_dir(cwd)
+        _add_java_options(places, argv[:idx], cwd)
+        try:
+            with open(f"{proc}/{name}/environ", "rb") as f:
+                env = [e.decode("utf-8", "replace") for e in f.read().split(b"\0")]
+        except OSError:
+            env = []
+        places.add_dir(_environment(env).get("LOG_DIR"))
+
+
+def systemd_running() -> bool:
+    """sd_booted(3): systemd is the service manager here (else systemctl only waits)."""
+    return os.path.isdir("/run/systemd/system")
+
+
+def kafka_units() -> list[str]:
+    """Service units whose name says Kafka (kafka.service, confluent-server.service)."""
+    if not systemd_running():
+        return []
+    out = _run(["systemctl", "list-unit-files", "--type=service", "--no-legend", "--plain"])
+    if out is None:
+        return []
+    units = []
+    for line in out.splitlines():
+        name = line.split()[0] if line.split() else ""
+        if name.endswith(".service") and any(w in name for w in UNIT_WORDS):
+            units.append(name)
+    return units
+
+
+def _exec_argv(value: str) -> list[str]:
+    """argv of `systemctl show -p ExecStart`: `{ path=... ; argv[]=A B C ; ... }`."""
+    start = value.find("argv[]=")
+    if start < 0:
+        return []
+    argv = value[start + len("argv[]=") :].split(" ; ", 1)[0]
+    try:
+        return shlex.split(argv)
+    except ValueError:
+        return argv.split()
+
+
+def add_unit(places: Places, unit: str) -> None:
+    """A broker unit's ExecStart, WorkingDirectory and Environment, running or not."""
+    out = _run(
+        [
+            "systemctl",
+            "show",
+            unit,
+            "-p",
+            "ExecStart",
+            "-p",
+            "WorkingDirectory",
+            "-p",
+            "Environment",
+        ]
+    )
+    if out is None:
+        return
+    props = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+    cwd = props.get("WorkingDirectory") or "/"  # systemd's default for system services
+    places.add_dir(cwd)
+    argv = _exec_argv(props.get("ExecStart", ""))
+    try:
+        env_words = shlex.split(props.get("Environment", ""))
+    except ValueError:
+        env_words = props.get("Environment", "").split()
+    env = _environment(env_words)
+    # kafka-run-class.sh: LOG_DIR defaults to <kafka>/logs next to bin/.
+    script = next((a for a in argv if a.endswith("kafka-server-start.sh")), None)
+    default_logs = (
+        os.path.join(os.path.dirname(os.path.dirname(script)), "logs") if script else None
+    )
+    places.add_dir(env.get("LOG_DIR") or default_logs)
+    java_words = list(argv)
+    for key in ("KAFKA_OPTS", "KAFKA_HEAP_OPTS", "KAFKA_JVM_PERFORMANCE_OPTS", "KAFKA_LOG4J_OPTS"):
+        java_words += env.get(key, "").split()
+    _add_java_options(places, java_words, cwd)
+    if unit not in places.units:
+        places.units.append(unit)
+
+
+@dataclass(frozen=True)
+class JournalLine:
+    time: float  # epoch seconds
+    pid: int | None
+    text: str
+
+
+def parse_journal_json(text: str) -> list[JournalLine]:
+    """`journalctl -o json` lines: MESSAGE (a string, or bytes as a list of ints)."""
+    lines = []
+    for raw in text.splitlines():
+        try:
+            entry = json.loads(raw)
+            stamp = int(entry["__REALTIME_TIMESTAMP"]) / 1e6
+        except (ValueError, KeyError, TypeError):
+            continue
+        msg = entry.get("MESSAGE")
+        if isinstance(msg, list):
+            msg = bytes(b & 0xFF for b in msg if isinstance(b, int)).decode("utf-8", "replace")
+        if not isinstance(msg, str):
+            continue
+        pid = entry.get("_PID")
+        lines.append(JournalLine(stamp, int(pid) if str(pid).isdigit() else None, msg))
+    return lines
+
+
+def read_journal(unit: str, since: float | None) -> list[JournalLine]:
+    """The unit's newest journal entries (its console and systemd's own lines about it)."""
+    argv = ["journalctl", "-u", unit, "-o", "json", "--no-pager", "-n", str(JOURNAL_ENTRIES)]
+    if since is not None:
+        argv.append(f"--since=@{int(since)}")
+    out = _run(argv)
+    return parse_journal_json(out) if out else []
+
+
+def discover(search: Iterable[str], tmp: str = "/tmp") -> Places:
+    """Every place to look: running brokers, broker units, /tmp, and --search paths."""
+    places = Places()
+    add_running_brokers(places)
+    for unit in kafka_units():
+        add_unit(places, unit)
+    places.add_dir(tmp)
+    for path in search:
+        if os.path.isdir(path):
+            places.add_dir(os.path.abspath(path))
+        elif os.path.abspath(path) not in places.files:
+            places.files.append(os.path.abspath(path))
+    return places

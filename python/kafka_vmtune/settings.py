@@ -1,0 +1,209 @@
+"""Every tuning setting once: its default, its bounds and its error message.
+
+The CLI, the Ansible modules (their argument_spec and validation) and the playbooks'
+up-front settings check all read this table, so a value accepted in one place is accepted
+everywhere, with the same words. Role argument_specs document the same defaults; a test
+compares them. Standard library only (shipped to broker hosts).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from typing import Any, Mapping, Union
+
+from .errors import InputError
+
+INT_MAX = 2**31 - 1
+Value = Union[None, bool, int, float, str]
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str  # without the kafka_vmtune_ prefix the inventory uses
+    kind: str  # "int", "float", "bool", "path", "conf", "str"
+    default: Value
+    low: float | None = None
+    high: float | None = None
+    nullable: bool = False
+    low_open: bool = False  # low itself is not allowed
+    help: str = ""
+
+    @property
+    def var(self) -> str:
+        return f"kafka_vmtune_{self.name}"
+
+    def _fmt(self, bound: float) -> str:
+        return str(int(bound)) if self.kind == "int" else f"{bound:g}"
+
+    def rule(self) -> str:
+        if self.kind in ("int", "float"):
+            noun = "a whole number" if self.kind == "int" else "a number"
+            low = (
+                ""
+                if self.low is None
+                else f"{'>' if self.low_open else '>='} {self._fmt(self.low)}"
+            )
+            high = "" if self.high is None else f"<= {self._fmt(self.high)}"
+            bounds = " and ".join(b for b in (low, high) if b)
+            text = f"must be {noun}" + (f" {bounds}" if bounds else "")
+        elif self.kind == "bool":
+            text = "must be true or false"
+        elif self.kind == "conf":
+            text = "must be an absolute path ending in .conf (systemd-sysctl reads no other name)"
+        elif self.kind == "path":
+            text = "must be an absolute path"
+        else:
+            text = "must be a non-empty string"
+        return text + (" or null" if self.nullable else "")
+
+
+def _s(name: str, kind: str, default: Value, **kw: Any) -> tuple[str, Setting]:
+    return name, Setting(name, kind, default, **kw)
+
+
+SETTINGS: dict[str, Setting] = dict(
+    [
+        _s("headroom", "float", 1.5, low=1, high=100, help="factor on the modelled need"),
+        _s("floor", "int", 262144, low=0, high=INT_MAX, help="recommend at least this"),
+        _s("warn_ratio", "float", 0.7, low=0, high=1, low_open=True, help="warn at this use"),
+        _s("critical_ratio", "float", 0.9, low=0, high=1, low_open=True, help="critical at"),
+        _s("leak_fraction", "float", 0.25, low=0, high=10, help="share of rolls still leaked"),
+        _s("connections", "int", 1000, low=0, high=10_000_000, help="client connections"),
+        _s(
+            "max_map_count",
+            "int",
+            None,
+            low=65530,
+            high=INT_MAX,
+            nullable=True,
+            help="a fixed value instead of the model's recommendation",
+        ),
+        _s("sysctl_file", "conf", "/etc/sysctl.d/60-kafka-vmtune.conf", help="our sysctl.d file"),
+        _s("root", "path", "/", help="filesystem root the files are read and written under"),
+        _s("proc", "path", "/proc", help="procfs mount"),
+        _s("pid", "int", None, low=1, high=INT_MAX, nullable=True, help="the broker's PID"),
+        _s("unit", "str", None, nullable=True, help="the broker's systemd unit"),
+        _s("server_properties", "path", None, nullable=True, help="the broker's config file"),
+        _s("apply_live", "bool", True, help="raise the live value too"),
+        _s("verify_boot", "bool", True, help="fail when the value would not survive a reboot"),
+        _s("manage_nofile", "bool", False, help="manage LimitNOFILE in a unit drop-in"),
+        _s(
+            "nofile", "int", None, low=1024, high=2**30 - 8, nullable=True, help="fixed LimitNOFILE"
+        ),
+        _s(
+            "malloc_arena_max",
+            "int",
+            None,
+            low=1,
+            high=64,
+            nullable=True,
+            help="MALLOC_ARENA_MAX for the broker (fewer map areas)",
+        ),
+    ]
+)
+
+_TRUE = ("true", "yes", "on", "1")
+_FALSE = ("false", "no", "off", "0")
+
+
+def _number(setting: Setting, value: Any) -> int | float:
+    if isinstance(value, bool):
+        raise ValueError
+    if setting.kind == "int":
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, int):
+            return value
+        return int(str(value).strip())
+    return float(value) if not isinstance(value, str) else float(value.strip())
+
+
+def parse(name: str, value: Any) -> Value:
+    """The setting's typed value (None -> its default); InputError naming the variable."""
+    setting = SETTINGS[name]
+    blank = value is None or (isinstance(value, str) and not value.strip() and setting.nullable)
+    if blank and (setting.nullable or setting.default is not None):
+        return setting.default
+    bad = InputError(f"{setting.var}: {setting.rule()}, got {value!r}")
+    if setting.kind in ("int", "float"):
+        try:
+            number = _number(setting, value)
+        except (TypeError, ValueError):
+            raise bad from None
+        if math.isnan(number):
+            raise bad
+        too_low = setting.low is not None and (
+            number <= setting.low if setting.low_open else number < setting.low
+        )
+        if too_low or (setting.high is not None and number > setting.high):
+            raise bad
+        return number
+    if setting.kind == "bool":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in _TRUE or text in _FALSE:
+            return text in _TRUE
+        raise bad
+    if not isinstance(value, str) or not value.strip():
+        raise bad
+    if setting.kind in ("path", "conf") and not os.path.isabs(value):
+        raise bad
+    if setting.kind == "conf" and not value.endswith(".conf"):
+        raise bad
+    return value
+
+
+def _check_all(values: Mapping[str, Any]) -> tuple[dict[str, Value], list[str]]:
+    out: dict[str, Value] = {}
+    errors: list[str] = []
+    for name in SETTINGS:
+        try:
+            out[name] = parse(name, values.get(name))
+        except InputError as e:
+            errors.append(str(e))
+    warn, critical = out.get("warn_ratio"), out.get("critical_ratio")
+    if isinstance(warn, float) and isinstance(critical, float) and warn > critical:
+        errors.append(
+            f"kafka_vmtune_warn_ratio: must not exceed kafka_vmtune_critical_ratio"
+            f" ({critical:g}), got {warn:g}"
+        )
+    return out, errors
+
+
+def parse_all(values: Mapping[str, Any]) -> dict[str, Value]:
+    """Every setting, typed, defaults filled; all problems in one InputError."""
+    out, errors = _check_all(values)
+    if errors:
+        raise InputError("; ".join(errors))
+    return out
+
+
+def errors_in(variables: Mapping[str, Any]) -> list[str]:
+    """Problems with the kafka_vmtune_* variables an inventory sets (empty when all good)."""
+    given = {name: variables[s.var] for name, s in SETTINGS.items() if s.var in variables}
+    return _check_all(given)[1]
+
+
+def number(value: Value) -> float:
+    """A parsed numeric setting as a number (for callers that know it is set)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    raise TypeError(f"not a number: {value!r}")
+
+
+def module_argument_spec(*names: str) -> dict[str, dict[str, Any]]:
+    """Ansible argument_spec entries: raw, so the check above gives the error, not Ansible."""
+    return {name: {"type": "raw"} for name in names}
+
+
+# Where reports and the roll's resume state go on the control node. The roles' default
+# (capacity_report, rolling_restart) is the same expression in Jinja; a test compares them.
+STATE_DIR_ENV = "KAFKA_VMTUNE_STATE_DIR"
+STATE_DIR_DEFAULT = "~/.local/state/kafka-vmtune"
+
+
+def state_dir() -> str:
+    return os.path.expanduser(os.environ.get(STATE_DIR_ENV) or STATE_DIR_DEFAULT)

@@ -1,0 +1,222 @@
+"""`kafka-vmtune diagnose`: what an operator learns about brokers that died.
+
+hs_err fixtures are real JDK 17 files (tests/jvm makes one at the map limit) trimmed to
+their telling parts; every run is the installed command in a private /tmp and /proc.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from crash_support import FIXTURES, at_limit_hs_err, diagnose, diagnose_json, evidence_dir
+
+from kafka_vmtune.errors import InputError
+from kafka_vmtune.facts import evidence
+from kafka_vmtune.facts.crashes import parse_duration
+from kafka_vmtune.facts.hs_err import parse_hs_err
+
+CAUSES = {
+    "hs_err_pid4242.log": ("heap", 4242, "Java heap space"),
+    "hs_err_pid5151.log": ("signal", 5151, "SIGSEGV"),
+    "hs_err_pid6161.log": ("native-memory", 6161, "well below the limit"),
+    "hs_err_pid7171.log": ("unknown", 7171, "guarantee(!_cm->has_overflown()) failed"),
+}
+
+
+@pytest.fixture
+def evidence_path() -> Iterator[Path]:
+    with evidence_dir() as path:
+        yield path
+
+
+def test_no_evidence_means_no_crash_and_exit_0(evidence_path: Path) -> None:
+    (evidence_path / "server.log").write_text("[2026-01-01 10:00:00,000] INFO started\n")
+    r = diagnose("--search", str(evidence_path))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("no crash found")
+    assert str(evidence_path) in r.stdout  # says where it looked
+    assert diagnose_json("--search", str(evidence_path), code=0) == []
+
+
+@pytest.mark.parametrize("name", sorted(CAUSES))
+def test_each_cause_is_named_with_its_evidence_and_exit_1(evidence_path: Path, name: str) -> None:
+    cause, pid, words = CAUSES[name]
+    shutil.copy(FIXTURES / name, evidence_path / name)
+    [crash] = diagnose_json("--search", str(evidence_path), code=1)
+    assert (crash["cause"], crash["pid"]) == (cause, pid)
+    assert crash["evidence"] == [str(evidence_path / name)]
+    assert words in crash["detail"]
+    assert crash["time"].endswith("+00:00")  # the hs_err `Time:` (UTC), ISO-8601
+    if cause == "native-memory":
+        assert (crash["map_areas"], crash["limit"]) == (12, 65530)
+        assert "61234k free" in crash["detail"]
+
+
+def test_the_incident_in_tmp_is_found_without_search_and_exits_2(evidence_path: Path) -> None:
+    hs_err = evidence_path / "hs_err_pid8080.log"
+    hs_err.write_bytes(at_limit_hs_err(65531))
+    r = diagnose(tmp_files={"hs_err_pid8080.log": hs_err})
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    assert "cause: vm.max_map_count" in r.stdout
+    assert "65531 map areas at the crash, limit 65530" in r.stdout
+    assert "raise vm.max_map_count" in r.stdout
+    [crash] = diagnose_json(code=2, tmp_files={"hs_err_pid8080.log": hs_err})
+    assert crash["evidence"] == ["/tmp/hs_err_pid8080.log"]
+    assert (crash["map_areas"], crash["limit"], crash["pid"]) == (65531, 65530, 8080)
+
+
+def test_a_map_failure_close_below_the_limit_is_the_limit_far_below_is_not(
+    evidence_path: Path,
+) -> None:
+    (evidence_path / "hs_err_pid1.log").write_bytes(at_limit_hs_err(65_000))
+    (evidence_path / "hs_err_pid2.log").write_bytes(at_limit_hs_err(30_000))
+    crashes = diagnose_json("--search", str(evidence_path), code=2)
+    causes = {c["map_areas"]: c["cause"] for c in crashes}
+    assert causes == {65_000: "vm.max_map_count", 30_000: "native-memory"}
+
+
+def test_console_banner_joins_its_hs_err_and_a_map_failed_log_joins_the_crash(
+    evidence_path: Path,
+) -> None:
+    hs_err = evidence_path / "hs_err_pid8080.log"
+    hs_err.write_bytes(at_limit_hs_err(65531))
+    crash_time = parse_hs_err(hs_err.read_bytes(), hs_err.name, None).time
+    assert crash_time is not None
+    (evidence_path / "kafkaServer.out").write_text(
+        "#\n# There is insufficient memory for the Java Runtime Environment to continue.\n"
+        "# Native memory allocation (mmap) failed to map 65536 bytes for committing reserved"
+        " memory.\n# An error report file with more information is saved as:\n"
+        f"# {hs_err}\n"
+    )
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(crash_time - 20))
+    (evidence_path / "server.log").write_text(
+        f"[{stamp},123] ERROR Error while rolling log segment for t-0 (kafka.log.LocalLog)\n"
+        "java.io.IOException: Map failed\n\tat sun.nio.ch.FileChannelImpl.map\n"
+        "Caused by: java.lang.OutOfMemoryError: Map failed\n"
+    )
+    [crash] = diagnose_json("--search", str(evidence_path), code=2)
+    assert sorted(crash["evidence"]) == sorted(
+        str(evidence_path / n) for n in ("hs_err_pid8080.log", "kafkaServer.out", "server.log")
+    )
+
+
+def test_map_failed_in_a_log_alone_is_a_crash_from_the_limit(evidence_path: Path) -> None:
+    (evidence_path / "server.log").write_text(
+        "[2026-11-20 09:00:00,001] ERROR Error while rolling log segment (kafka.log.LocalLog)\n"
+        "java.io.IOException: Map failed\nCaused by: java.lang.OutOfMemoryError: Map failed\n"
+        "[2026-11-20 09:00:01,001] ERROR Shutdown broker because all log dirs have failed\n"
+    )
+    [crash] = diagnose_json("--search", str(evidence_path), code=2)
+    assert crash["cause"] == "vm.max_map_count"
+    assert (crash["pid"], crash["map_areas"], crash["limit"]) == (None, None, None)
+    assert "not recorded" in crash["detail"]
+
+
+def test_since_leaves_out_older_crashes(evidence_path: Path) -> None:
+    for name in CAUSES:
+        shutil.copy(FIXTURES / name, evidence_path / name)
+    old = time.time() - 3 * 86400
+    for name in ("hs_err_pid4242.log", "hs_err_pid7171.log"):
+        os.utime(evidence_path / name, (old, old))
+    # The others were written now; their `Time:` lines are what counts.
+    fresh = evidence_path / "hs_err_pid5151.log"
+    fresh.write_bytes(
+        fresh.read_bytes().replace(
+            b"Sat Nov 28 04:50:53 2026 UTC",
+            time.strftime("%a %b %d %H:%M:%S %Y UTC", time.gmtime()).encode(),
+        )
+    )
+    assert len(diagnose_json("--search", str(evidence_path), code=1)) == 4
+    recent = diagnose_json("--search", str(evidence_path), "--since", "1h", code=1)
+    assert [c["pid"] for c in recent] == [5151]
+
+
+def test_a_symlink_to_outside_the_searched_paths_is_not_followed(evidence_path: Path) -> None:
+    searched, elsewhere = evidence_path / "searched", evidence_path / "elsewhere"
+    searched.mkdir()
+    elsewhere.mkdir()
+    shutil.copy(FIXTURES / "hs_err_pid5151.log", elsewhere / "hs_err_pid5151.log")
+    (searched / "hs_err_pid9.log").symlink_to(elsewhere / "hs_err_pid5151.log")
+    r = diagnose("--search", str(searched))
+    assert r.returncode == 0, r.stdout
+    assert f"not read: {searched}/hs_err_pid9.log: resolves to {elsewhere}" in r.stdout
+    # A banner naming a file elsewhere is reported, that file is not opened.
+    (searched / "kafkaServer.out").write_text(
+        "# A fatal error has been detected by the Java Runtime Environment:\n#\n"
+        "#  SIGSEGV (0xb) at pc=0x1, pid=5151, tid=1\n"
+        "# An error report file with more information is saved as:\n"
+        f"# {elsewhere}/hs_err_pid5151.log\n"
+    )
+    [crash] = diagnose_json("--search", str(searched), code=1)
+    assert crash["evidence"] == [str(searched / "kafkaServer.out")]
+    assert "was not read" in crash["detail"]
+    # Named with --search, the same place is read.
+    [crash] = diagnose_json("--search", str(searched), "--search", str(elsewhere), code=1)
+    assert str(elsewhere / "hs_err_pid5151.log") in crash["evidence"]
+
+
+def test_a_truncated_hs_err_is_read_as_far_as_it_goes(evidence_path: Path) -> None:
+    full = at_limit_hs_err(65531)
+    cut = full[: full.index(b"\nDynamic libraries:\n") + 200_000]  # JVM died writing the maps
+    (evidence_path / "hs_err_pid8080.log").write_bytes(cut)
+    [crash] = diagnose_json("--search", str(evidence_path), code=1)
+    assert crash["cause"] == "unknown"  # an mmap failure, count unknown: not proven
+    assert crash["map_areas"] is None and crash["pid"] == 8080
+    assert "incomplete" in crash["detail"] and "not recorded" in crash["detail"]
+    (evidence_path / "hs_err_pid8080.log").write_bytes(full[:100])  # header only
+    [crash] = diagnose_json("--search", str(evidence_path), code=1)
+    assert crash["pid"] == 8080
+
+
+def test_huge_hs_err_counted_chunk_by_chunk_equals_whole(
+    evidence_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = at_limit_hs_err(80_000)
+    path = evidence_path / "hs_err_pid8080.log"
+    path.write_bytes(data)
+    reader = evidence.Reader(dirs={str(evidence_path)}, files=set())
+    whole = reader.hs_err(str(path))
+    # Past the cap only the head and tail are held; chunks cross the section's end.
+    monkeypatch.setattr(evidence, "HS_ERR_CAP", len(data) // 3)
+    monkeypatch.setattr(evidence, "_CHUNK", 4093)
+    chunked = reader.hs_err(str(path))
+    assert whole is not None and chunked is not None
+    assert whole.map_areas == chunked.map_areas == 80_000
+    assert chunked.limit == 65530 and chunked.complete
+
+
+def test_nothing_is_written(evidence_path: Path) -> None:
+    shutil.copy(FIXTURES / "hs_err_pid5151.log", evidence_path / "hs_err_pid5151.log")
+    before = {p: p.stat().st_mtime_ns for p in evidence_path.rglob("*")}
+    diagnose_json("--search", str(evidence_path), code=1)
+    assert {p: p.stat().st_mtime_ns for p in evidence_path.rglob("*")} == before
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("--since", "yesterday"), "--since 'yesterday'"),
+        (("--since", "0m"), "--since '0m'"),
+        (("--search", "/nonexistent/kvt"), "--search /nonexistent/kvt"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_3(args: tuple[str, ...], words: str) -> None:
+    r = diagnose(*args)
+    assert r.returncode == 3, (r.stdout, r.stderr)
+    assert r.stdout == ""
+    assert r.stderr.startswith("kafka-vmtune: error: ") and words in r.stderr
+
+
+def test_durations() -> None:
+    assert parse_duration("90s") == 90
+    assert parse_duration("1h30m") == 5400
+    assert parse_duration("7d") == 7 * 86400
+    assert parse_duration("2w") == 14 * 86400
+    for bad in ("", "h", "5", "5y", "-5m"):
+        with pytest.raises(InputError):
+            parse_duration(bad)

@@ -1,0 +1,127 @@
+"""Run `kafka-vmtune diagnose` as on a host of its own: private /tmp and /proc.
+
+The machine is shared: another JVM's hs_err file in /tmp or another test's running fake
+broker would be found too. `unshare` gives the command an empty /tmp (a tmpfs) and a PID
+namespace with its own /proc, the real code still reads the real places.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CLI = Path(sys.executable).parent / "kafka-vmtune"
+FIXTURES = Path(__file__).resolve().parents[1] / "facts" / "crash_fixtures"
+CRASH_KEYS = {"time", "pid", "cause", "map_areas", "limit", "evidence", "detail"}
+
+
+def _can_isolate() -> str | None:
+    if shutil.which("unshare") is None:
+        return "needs unshare (util-linux)"
+    if os.geteuid() != 0:
+        return "needs root for a private /tmp and /proc (unshare)"
+    probe = subprocess.run(
+        [
+            "unshare",
+            "--mount",
+            "--pid",
+            "--fork",
+            "--mount-proc",
+            "--propagation",
+            "private",
+            "true",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return None if probe.returncode == 0 else f"unshare refused here: {probe.stderr.strip()}"
+
+
+def isolated(
+    shell: str, tmp_files: dict[str, Path] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `shell` with a private, empty /tmp (tmp_files copied in) and its own /proc."""
+    reason = _can_isolate()
+    if reason:
+        pytest.skip(reason)
+    setup = ["mount -t tmpfs kvt-diagnose-tmp /tmp"]
+    for name, src in (tmp_files or {}).items():
+        setup.append(f"cp -P {shlex.quote(str(src))} /tmp/{shlex.quote(name)}")
+    return subprocess.run(
+        [
+            "unshare",
+            "--mount",
+            "--pid",
+            "--fork",
+            "--mount-proc",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            " && ".join([*setup, shell]),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def diagnose(
+    *args: str, tmp_files: dict[str, Path] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`kafka-vmtune diagnose ARGS` on a host of its own."""
+    return isolated(shlex.join(["exec", str(CLI), "diagnose", *args]), tmp_files)
+
+
+def at_limit_hs_err(areas: int, limit: int = 65530, end: bool = True) -> bytes:
+    """The incident's hs_err: the JVM's header, `areas` map lines (+ [vsyscall]), the limit."""
+    head = (FIXTURES / "hs_err_pid6161.log").read_bytes().split(b"\nDynamic libraries:\n")[0]
+    head = head.replace(
+        b"(malloc) failed to allocate 1048576 bytes for AllocateHeap",
+        b"(mmap) failed to map 65536 bytes for committing reserved memory.",
+    ).replace(b"6161", b"8080")
+    maps = b"".join(
+        b"7f%010x-7f%010x rw-s 00000000 fe:00 42    /var/lib/kafka/t-0/%020d.index\n"
+        % (i * 4096, i * 4096 + 4096, i)
+        for i in range(areas)
+    )
+    vsyscall = b"ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0   [vsyscall]\n"
+    tail = b"\n/proc/sys/vm/max_map_count (maximum number of memory map areas a process may have): "
+    tail += (
+        b"%d\n\nMemory: 4k page, physical 24684084k(21283952k free), swap 0k(0k free)\n\n" % limit
+    )
+    return head + b"\nDynamic libraries:\n" + maps + vsyscall + tail + (b"END.\n" if end else b"")
+
+
+def diagnose_json(*args: str, code: int, **kw: Any) -> list[dict[str, Any]]:
+    r = diagnose(*args, "--json", **kw)
+    assert r.returncode == code, (r.stdout, r.stderr)
+    doc = json.loads(r.stdout)
+    assert set(doc) == {"schema", "crashes"} and doc["schema"] == 1
+    for crash in doc["crashes"]:
+        assert set(crash) == CRASH_KEYS
+    crashes: list[dict[str, Any]] = doc["crashes"]
+    return crashes
+
+
+@contextmanager
+def evidence_dir() -> Iterator[Path]:
+    """A directory outside /tmp (which diagnose sees as its own, empty /tmp)."""
+    path = Path(tempfile.mkdtemp(prefix="kvt-crash-", dir="/var/tmp"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
