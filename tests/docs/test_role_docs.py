@@ -63,7 +63,8 @@ def test_a_changed_spec_makes_the_check_fail_with_the_command_then_regenerates(
     readme, roles = copy_of_checkout(tmp_path)
     spec_file = roles / "vm_max_map_count" / "meta" / "argument_specs.yml"
     spec = yaml.safe_load(spec_file.read_text())
-    spec["argument_specs"]["main"]["options"]["kafka_vmtune_apply_live"]["default"] = False
+    live = spec["argument_specs"]["main"]["options"]["kafka_vmtune_apply_live"]
+    live["default"] = False
     spec["argument_specs"]["main"]["options"]["kafka_vmtune_new_knob"] = {
         "type": "int",
         "choices": [1, 2],
@@ -78,7 +79,7 @@ def test_a_changed_spec_makes_the_check_fail_with_the_command_then_regenerates(
 
     assert role_docs("--readme", readme, "--roles", roles).returncode == 0
     section = block(readme.read_text()).split("#### vm_max_map_count\n")[1].split("\n#### ")[0]
-    assert "| `kafka_vmtune_apply_live` | bool | `false` | all |" in section
+    assert f"| `kafka_vmtune_apply_live` | {live['type']} | `false` | all |" in section
     assert "| `kafka_vmtune_new_knob` | int: `1`, `2` |  | all | A new \\| knob. |" in section
     assert role_docs("--check", "--readme", readme, "--roles", roles).returncode == 0
     # Only the generated block changed.
