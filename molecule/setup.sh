@@ -122,6 +122,11 @@ image_tags() {
 build_release() {
   local release=$1 base_tag jre_tag tmp t0=$SECONDS
   image_tags "$release"
+  # The host image is all the scenarios use: its base may be gone (--prune, another checkout).
+  if podman image exists "$jre_tag"; then
+    podman tag "$jre_tag" "kvt-jre:$release"
+    return 0
+  fi
   if ! podman image exists "$base_tag"; then
     log "building $base_tag with debootstrap from $mirror"
     tmp=$(mktemp -d "$cache/rootfs-$release.XXXXXX")
@@ -134,12 +139,10 @@ build_release() {
     trap - EXIT
     log "built $base_tag in $((SECONDS - t0)) s"
   fi
-  if ! podman image exists "$jre_tag"; then
-    log "building $jre_tag (${jre_of[$release]})"
-    podman build -q --build-arg "BASE=localhost/$base_tag" --build-arg "JRE=${jre_of[$release]}" \
-      -t "$jre_tag" -f "$images/Containerfile.jre" "$images" >/dev/null
-    log "built $jre_tag, $((SECONDS - t0)) s for $release"
-  fi
+  log "building $jre_tag (${jre_of[$release]})"
+  podman build -q --build-arg "BASE=localhost/$base_tag" --build-arg "JRE=${jre_of[$release]}" \
+    -t "$jre_tag" -f "$images/Containerfile.jre" "$images" >/dev/null
+  log "built $jre_tag, $((SECONDS - t0)) s for $release"
   # A moving tag per release for the scenarios' defaults (not used by older recipes).
   podman tag "$jre_tag" "kvt-jre:$release"
 }
