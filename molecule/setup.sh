@@ -2,8 +2,8 @@
 # Prepares everything the Molecule scenarios need, without Docker, Galaxy or a registry:
 #   1. .cache/containers.conf  podman settings that work on this kernel (runc, cgroupfs, ...)
 #   2. .cache/collections/     containers.podman unpacked from the `ansible` wheel on PyPI
-#   3. images kvt-base:<release>-<hash>  debootstrap + systemd, and kvt-jre:<release>-<hash>
-#      (+ kvt-jre:<release>) for bullseye, bookworm and trixie, built in parallel
+#   3. images kvt-base-<release>:<hash>  debootstrap + systemd, and kvt-jre-<release>:<hash>
+#      (+ :current) for bullseye, bookworm and trixie, built in parallel
 #   4. .cache/molecule.env     exports for molecule (CONTAINERS_CONF, KVT_IMAGE*, collections)
 # Idempotent: each step is skipped when its result exists; images rebuild only when
 # molecule/images/* (the recipe) or the release table changes. Run as root; called by
@@ -108,12 +108,13 @@ remove_rootfs() {
   rm -rf --one-file-system "$1"
 }
 
-# 3. Images, one pair per release, tagged RELEASE-HASH where HASH covers the recipe files,
-# the release and its JRE package: a changed recipe rebuilds, nothing else does.
+# 3. Images, one pair per release, named kvt-{base,jre}-RELEASE and tagged with a hash of
+# the recipe files, the release and its JRE package: a changed recipe rebuilds, nothing
+# else does. (Not kvt-{base,jre}:TAG: the setup.sh of older checkouts untags those.)
 image_tags() {
   local release=$1 jre=${jre_of[$1]}
-  base_tag=kvt-base:$release-$(printf '%s\n' "$(cat "$images/base.sh")" "$release" | sha256sum | cut -c1-12)
-  jre_tag=kvt-jre:$release-$(printf '%s\n' "$(cat "$images/base.sh" "$images/Containerfile.jre")" \
+  base_tag=kvt-base-$release:$(printf '%s\n' "$(cat "$images/base.sh")" "$release" | sha256sum | cut -c1-12)
+  jre_tag=kvt-jre-$release:$(printf '%s\n' "$(cat "$images/base.sh" "$images/Containerfile.jre")" \
     "$release" "$jre" | sha256sum | cut -c1-12)
 }
 
@@ -124,7 +125,7 @@ build_release() {
   image_tags "$release"
   # The host image is all the scenarios use: its base may be gone (--prune, another checkout).
   if podman image exists "$jre_tag"; then
-    podman tag "$jre_tag" "kvt-jre:$release"
+    podman tag "$jre_tag" "kvt-jre-$release:current"
     return 0
   fi
   if ! podman image exists "$base_tag"; then
@@ -143,8 +144,8 @@ build_release() {
   podman build -q --build-arg "BASE=localhost/$base_tag" --build-arg "JRE=${jre_of[$release]}" \
     -t "$jre_tag" -f "$images/Containerfile.jre" "$images" >/dev/null
   log "built $jre_tag, $((SECONDS - t0)) s for $release"
-  # A moving tag per release for the scenarios' defaults (not used by older recipes).
-  podman tag "$jre_tag" "kvt-jre:$release"
+  # A moving tag per release for the scenarios' defaults.
+  podman tag "$jre_tag" "kvt-jre-$release:current"
 }
 
 build_images() {
@@ -174,9 +175,9 @@ prune_images() {
   local keep=() release old base_tag jre_tag
   for release in "${releases[@]}"; do
     image_tags "$release"
-    keep+=("$base_tag" "$jre_tag" "kvt-jre:$release")
+    keep+=("$base_tag" "$jre_tag" "kvt-jre-$release:current")
   done
-  for old in $(podman images --format '{{.Repository}}:{{.Tag}}' | grep -E '^localhost/kvt-(base|jre):' || true); do
+  for old in $(podman images --format '{{.Repository}}:{{.Tag}}' | grep -E '^localhost/kvt-(base|jre)(-[a-z]+)?:' || true); do
     case " ${keep[*]} " in
       *" ${old#localhost/} "*) ;;
       *) podman rmi "$old" >/dev/null 2>&1 && log "removed $old" || true ;;
