@@ -2,16 +2,23 @@
 # Prepares everything the Molecule scenarios need, without Docker, Galaxy or a registry:
 #   1. .cache/containers.conf  podman settings that work on this kernel (runc, cgroupfs, ...)
 #   2. .cache/collections/     containers.podman unpacked from the `ansible` wheel on PyPI
-#   3. images kvt-base:<hash>  debootstrap bookworm + systemd, and kvt-jre:<hash> (+ :current)
-#   4. .cache/molecule.env     exports for molecule (CONTAINERS_CONF, KVT_IMAGE, collections)
+#   3. images kvt-base-<release>:<hash>  debootstrap + systemd, and kvt-jre-<release>:<hash>
+#      (+ :current) for bullseye, bookworm and trixie, built in parallel
+#   4. .cache/molecule.env     exports for molecule (CONTAINERS_CONF, KVT_IMAGE*, collections)
 # Idempotent: each step is skipped when its result exists; images rebuild only when
-# molecule/images/* (the recipe) changes. Run as root; called by `./run.sh test`.
+# molecule/images/* (the recipe) or the release table changes. Run as root; called by
+# `./run.sh test`. `molecule/setup.sh --prune` also removes kvt images of other recipes.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache=$here/.cache
 images=$here/molecule/images
 ansible_version=12.3.0
 collections=(containers/podman)
+# Debian releases of the broker hosts (Python 3.9, 3.11, 3.13) and the JRE each one has
+# (the fake broker is built for Java 17; trixie ships 21 and 25, not 17).
+releases=(bullseye bookworm trixie)
+declare -A jre_of=([bullseye]=openjdk-17-jre-headless [bookworm]=openjdk-17-jre-headless
+  [trixie]=openjdk-21-jre-headless)
 
 log() { printf '==> molecule/setup: %s\n' "$*" >&2; }
 
@@ -70,19 +77,20 @@ EOF
   done
 }
 
-# The apt source this machine uses for bookworm (deb822 or one-line format), so a mirror
-# or proxy configured here is used by debootstrap too.
+# The Debian mirror this machine's apt uses (deb822 or one-line format), so a mirror or
+# proxy configured here is used by debootstrap too; it carries every release we build.
 debian_mirror() {
-  local uri
-  uri=$(awk '
-    /^[[:space:]]*$/ { if (s ~ /(^| )bookworm( |$)/ && u != "") { print u; exit } u = ""; s = ""; next }
+  local uri codename
+  codename=$(. /etc/os-release 2>/dev/null && printf '%s' "${VERSION_CODENAME:-bookworm}")
+  uri=$(awk -v rel="$codename" '
+    /^[[:space:]]*$/ { if (s ~ ("(^| )" rel "( |$)") && u != "") { print u; exit } u = ""; s = ""; next }
     /^URIs:/ { u = $2 }
     /^Suites:/ { $1 = ""; s = $0 " " }
-    END { if (s ~ /(^| )bookworm( |$)/ && u != "") print u }
+    END { if (s ~ ("(^| )" rel "( |$)") && u != "") print u }
   ' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1)
   if [ -z "$uri" ]; then
-    uri=$(awk '$1 == "deb" { i = 2; if ($2 ~ /^\[/) while ($i !~ /\]$/) i++; if ($2 ~ /^\[/) i++;
-                             if ($(i + 1) == "bookworm") { print $i; exit } }' \
+    uri=$(awk -v rel="$codename" '$1 == "deb" { i = 2; if ($2 ~ /^\[/) while ($i !~ /\]$/) i++; if ($2 ~ /^\[/) i++;
+                             if ($(i + 1) == rel) { print $i; exit } }' \
       /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | head -n1)
   fi
   printf '%s\n' "${uri:-http://deb.debian.org/debian}"
@@ -100,23 +108,31 @@ remove_rootfs() {
   rm -rf --one-file-system "$1"
 }
 
-# 3. Images, tagged by a hash of their recipe.
-build_images() {
-  local base_hash jre_hash base_tag jre_tag mirror proxy tmp t0
-  base_hash=$(cat "$images/base.sh" | sha256sum | cut -c1-12)
-  jre_hash=$(cat "$images/base.sh" "$images/Containerfile.jre" | sha256sum | cut -c1-12)
-  base_tag=kvt-base:$base_hash
-  jre_tag=kvt-jre:$jre_hash
-  export CONTAINERS_CONF=$cache/containers.conf
+# 3. Images, one pair per release, named kvt-{base,jre}-RELEASE and tagged with a hash of
+# the recipe files, the release and its JRE package: a changed recipe rebuilds, nothing
+# else does. (Not kvt-{base,jre}:TAG: the setup.sh of older checkouts untags those.)
+image_tags() {
+  local release=$1 jre=${jre_of[$1]}
+  base_tag=kvt-base-$release:$(printf '%s\n' "$(cat "$images/base.sh")" "$release" | sha256sum | cut -c1-12)
+  jre_tag=kvt-jre-$release:$(printf '%s\n' "$(cat "$images/base.sh" "$images/Containerfile.jre")" \
+    "$release" "$jre" | sha256sum | cut -c1-12)
+}
+
+# Builds one release's images (run in the background, one per release: debootstrap waits
+# on the network more than on the CPU, so the three overlap well on 2 cores).
+build_release() {
+  local release=$1 base_tag jre_tag tmp t0=$SECONDS
+  image_tags "$release"
+  # The host image is all the scenarios use: its base may be gone (--prune, another checkout).
+  if podman image exists "$jre_tag"; then
+    podman tag "$jre_tag" "kvt-jre-$release:current"
+    return 0
+  fi
   if ! podman image exists "$base_tag"; then
-    mirror=$(debian_mirror)
-    proxy=$(apt_proxy)
-    if [ -n "$proxy" ]; then export http_proxy=${http_proxy:-$proxy}; fi
-    log "building $base_tag with debootstrap from $mirror (about a minute)"
-    t0=$SECONDS
-    tmp=$(mktemp -d "$cache/rootfs.XXXXXX")
+    log "building $base_tag with debootstrap from $mirror"
+    tmp=$(mktemp -d "$cache/rootfs-$release.XXXXXX")
     trap 'remove_rootfs "$tmp"' EXIT
-    bash "$images/base.sh" "$tmp" "$mirror"
+    bash "$images/base.sh" "$tmp" "$mirror" "$release"
     tar -C "$tmp" -c . | podman import -q \
       --change 'CMD ["/lib/systemd/systemd"]' --change 'STOPSIGNAL SIGRTMIN+3' \
       - "$base_tag" >/dev/null
@@ -124,33 +140,71 @@ build_images() {
     trap - EXIT
     log "built $base_tag in $((SECONDS - t0)) s"
   fi
-  if ! podman image exists "$jre_tag"; then
-    log "building $jre_tag"
-    t0=$SECONDS
-    podman build -q --build-arg "BASE=localhost/$base_tag" -t "$jre_tag" \
-      -f "$images/Containerfile.jre" "$images" >/dev/null
-    log "built $jre_tag in $((SECONDS - t0)) s"
+  log "building $jre_tag (${jre_of[$release]})"
+  podman build -q --build-arg "BASE=localhost/$base_tag" --build-arg "JRE=${jre_of[$release]}" \
+    -t "$jre_tag" -f "$images/Containerfile.jre" "$images" >/dev/null
+  log "built $jre_tag, $((SECONDS - t0)) s for $release"
+  # A moving tag per release for the scenarios' defaults.
+  podman tag "$jre_tag" "kvt-jre-$release:current"
+}
+
+build_images() {
+  local release pids=() failed=() i
+  mirror=$(debian_mirror)
+  proxy=$(apt_proxy)
+  if [ -n "$proxy" ]; then export http_proxy=${http_proxy:-$proxy}; fi
+  export CONTAINERS_CONF=$cache/containers.conf
+  for release in "${releases[@]}"; do
+    build_release "$release" >"$cache/images-$release.log" 2>&1 &
+    pids+=($!)
+  done
+  for i in "${!releases[@]}"; do
+    wait "${pids[$i]}" || failed+=("${releases[$i]}")
+    cat "$cache/images-${releases[$i]}.log" >&2
+  done
+  if [ ${#failed[@]} -gt 0 ]; then
+    log "image build failed for: ${failed[*]} (logs above, .cache/images-RELEASE.log)"
+    exit 1
   fi
-  podman tag "$jre_tag" kvt-jre:current
-  KVT_IMAGE=$jre_tag
-  # Images of older recipes (600 MB each); one still used by a container stays.
-  local old
-  for old in $(podman images --format '{{.Repository}}:{{.Tag}}' | grep -E '^localhost/kvt-(base|jre):' || true); do
-    case ${old#localhost/} in
-      "$base_tag" | "$jre_tag" | kvt-jre:current) ;;
-      *) podman rmi "$old" >/dev/null 2>&1 || true ;;
+}
+
+# Images of other recipes are left alone (other checkouts on this machine may use them);
+# `molecule/setup.sh --prune` removes the kvt-base/kvt-jre images no container uses that
+# are not this recipe's.
+prune_images() {
+  local keep=() release old base_tag jre_tag
+  for release in "${releases[@]}"; do
+    image_tags "$release"
+    keep+=("$base_tag" "$jre_tag" "kvt-jre-$release:current")
+  done
+  for old in $(podman images --format '{{.Repository}}:{{.Tag}}' | grep -E '^localhost/kvt-(base|jre)(-[a-z]+)?:' || true); do
+    case " ${keep[*]} " in
+      *" ${old#localhost/} "*) ;;
+      *) podman rmi "$old" >/dev/null 2>&1 && log "removed $old" || true ;;
     esac
   done
 }
 
+t_setup=$SECONDS
 containers_conf
 install_collections
 build_images
+if [ "${1:-}" = --prune ]; then prune_images; fi
+declare -A image_of
+for release in "${releases[@]}"; do
+  image_tags "$release"
+  image_of[$release]=$jre_tag
+done
 
 # 4. Environment for molecule and the pytest wrappers (setup.sh is a child process).
 write_if_changed "$cache/molecule.env" "# Generated by molecule/setup.sh; sourced by tests/molecule and by hand:
 #   . .cache/molecule.env && molecule test -s default
 export CONTAINERS_CONF=$cache/containers.conf
-export KVT_IMAGE=$KVT_IMAGE
+# Scenarios with one kind of host use bookworm; default runs one host per release.
+export KVT_IMAGE=${image_of[bookworm]}
+export KVT_IMAGE_BULLSEYE=${image_of[bullseye]}
+export KVT_IMAGE_BOOKWORM=${image_of[bookworm]}
+export KVT_IMAGE_TRIXIE=${image_of[trixie]}
 export ANSIBLE_COLLECTIONS_PATH=$cache/collections
 export ANSIBLE_CONFIG=$here/ansible.cfg"
+log "ready in $((SECONDS - t_setup)) s"

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# Recipe of the kvt-base image: a minimal Debian bookworm root with systemd as PID 1.
-# Called by molecule/setup.sh as: base.sh ROOTDIR MIRROR. Its content is part of the
-# image tag hash, so editing this file rebuilds the image.
+# Recipe of the kvt-base images: a minimal Debian root with systemd as PID 1, the same for
+# every release. Called by molecule/setup.sh as: base.sh ROOTDIR MIRROR RELEASE. Its content
+# and the release are part of the image tag hash, so editing this file rebuilds the images.
 set -euo pipefail
-root=$1 mirror=$2
+root=$1 mirror=$2 release=$3
 
 debootstrap --variant=minbase \
   --include=python3,procps,systemd,systemd-sysv,dbus,iproute2 \
-  bookworm "$root" "$mirror" >/dev/null
+  "$release" "$root" "$mirror" >/dev/null
 
 # Units that make no sense in a container, or that would change the host:
 # in a privileged container systemd-sysctl.service applies the image's sysctl.d

@@ -13,8 +13,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-# Everything Python in the tree: the package, tests, benches, CI, the roles' modules, plugins.
-PY_DIRS = ("python", "tests", "bench", ".ci", "roles", "molecule", "plugins")
+# Everything Python in the tree: the package, tests, benches, CI and the roles' modules.
+PY_DIRS = ("python", "tests", "bench", ".ci", "roles", "plugins", "molecule", "tools")
 
 
 def run_tool(*args: str) -> subprocess.CompletedProcess[str]:

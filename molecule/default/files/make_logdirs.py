@@ -11,6 +11,8 @@ Layout, like a broker that has been running for a while:
 - meta.properties per log dir and the __cluster_metadata log on the first one.
 """
 
+from __future__ import annotations
+
 import os
 import shutil
 import sys

@@ -20,6 +20,12 @@ OVERRIDE_FILE = "/etc/sysctl.d/99-zzz-override.conf"
 OVERRIDDEN_HOST = "kvt-broker3"  # prepare.yml plants OVERRIDE_FILE there only
 BROKERS = ("kvt-broker1", "kvt-broker2", "kvt-broker3")
 FLOOR = 262144
+# Each host runs its own Debian release (molecule.yml): (Debian major, Python major.minor).
+RELEASES = {
+    "kvt-broker1": ("11", "3.9"),  # bullseye
+    "kvt-broker2": ("12", "3.11"),  # bookworm
+    "kvt-broker3": ("13", "3.13"),  # trixie
+}
 REPORTS = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "reports"
 
 
@@ -60,6 +66,47 @@ def sysctl_value(text: str) -> int | None:
 def prepared_pid(host: testinfra.host.Host) -> int:
     """The broker's MainPID recorded at the end of prepare.yml."""
     return int(host.file("/var/lib/kvt-prepared").content_string.split()[0])
+
+
+@pytest.fixture(scope="module")
+def interpreters() -> dict[str, dict[str, Any]]:
+    """What Ansible finds on each host with the scenario's own settings: the interpreter
+    it runs every module of tune-vm.yml with (kafka_facts included) and the distribution."""
+    result = subprocess.run(
+        [
+            *("ansible", "kafka_brokers", "-i", os.environ["MOLECULE_INVENTORY_FILE"]),
+            *("-m", "ansible.builtin.setup", "-a", "gather_subset=!all", "--one-line"),
+        ],
+        cwd=os.environ["MOLECULE_PROJECT_DIRECTORY"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    # One line per host: "NAME | SUCCESS => {JSON result}".
+    found: dict[str, dict[str, Any]] = {}
+    for line in result.stdout.splitlines():
+        name, sep, doc = line.partition(" | SUCCESS => ")
+        if sep:
+            found[name] = json.loads(doc)["ansible_facts"]
+    return found
+
+
+@pytest.mark.parametrize("broker", BROKERS)
+def test_each_broker_ran_on_its_release_and_python(
+    broker: str, interpreters: dict[str, dict[str, Any]]
+) -> None:
+    debian, python = RELEASES[broker]
+    facts = interpreters[broker]
+    assert facts["ansible_distribution"] == "Debian"
+    assert facts["ansible_distribution_major_version"] == debian
+    ran = facts["ansible_python"]
+    assert ran["executable"] == "/usr/bin/python3"
+    assert "{major}.{minor}".format(**ran["version"]) == python
+    # ... and the modules of every run worked there: measured, applied, reported.
+    for doc in reports():
+        assert row(doc, broker)["kafka"] is True, row(doc, broker)
 
 
 def test_sysctl_file_is_ours_with_the_recommended_value(host: testinfra.host.Host) -> None:
