@@ -574,7 +574,7 @@ def roll(
     queue = order_brokers(node_ids, _active_controller(admin), settings.controller_last)
     report.order = list(queue)
     restarted: list[int] = []
-    turns = 2 * len(queue)  # each broker restarted once, deferred at most once
+    turns = len(queue) + 1  # each broker once, one more for a controller that moved (as the role)
     while queue and turns > 0:
         turns -= 1
         if is_done(queue[0]):
