@@ -1,14 +1,20 @@
-"""What the rolling restart's safety gates cost: total roll time against the sum of the
-brokers' bare stop + start + catch-up times. Goal: ratio <= 1.1.
+"""What a roll costs beyond the restarts it performs: the whole roll as an operator sees it
+against the sum of the brokers' bare stop + start + registration + catch-up times.
 
   .venv/bin/python bench/bench_roll.py            # real cluster when KAFKA_HOME is set,
-                                                  # else restart-core's simulated cluster
+                                                  # else simulated + Ansible-only
   .venv/bin/python bench/bench_roll.py --simulated
+  .venv/bin/python bench/bench_roll.py --ansible  # only the Ansible-only measurement
+
+Ansible-only: playbooks/rolling_restart.yml for real against three podman hosts (systemd,
+a stand-in broker unit that exits 2 s after SIGTERM) with the stand-in admin
+(tests/support/standin_admin.py) answering for Kafka: what Ansible, systemd and the roll's
+own code add per broker, from the first gate to the end of the final health check.
 
 Real: molecule/kafka_cluster (three KRaft nodes in podman) rolled by tune-vm.yml with
 policy always; bare per broker = stop (systemctl stop + PID exit) + unit start +
 registration + catch-up, from the roll report; total = first gate to last election.
-Simulated: kafka_vmtune.restart.simulated on a virtual clock with per-broker durations of
+Simulated: tests/support/simulated.py on a virtual clock with per-broker durations of
 a production-sized broker; bare = its stop + start + catch-up delays; total = roll() time.
 """
 
@@ -20,14 +26,17 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "python"))
+sys.path.insert(0, str(REPO / "tests" / "support"))
+
+from simulated import SimCluster, round_robin  # noqa: E402
 
 from kafka_vmtune.restart.machine import RollSettings, roll  # noqa: E402
-from kafka_vmtune.restart.simulated import SimCluster, round_robin  # noqa: E402
 
 GOAL = 1.1
 
@@ -107,19 +116,101 @@ def real() -> Result:
     return Result("REAL cluster (molecule/kafka_cluster, KAFKA_HOME)", len(brokers), total, bare)
 
 
+UNIT = "kvt-bench-broker.service"
+
+
+def ansible_only(brokers: int = 3) -> Result:
+    """The real playbook on podman hosts with the stand-in admin (Kafka's phases take 0)."""
+    from podman_setup import molecule_environment
+
+    env = molecule_environment()
+    names = [f"kvt-roll-bench-{i}" for i in range(1, brokers + 1)]
+    unit = (
+        '[Service]\nExecStart=/bin/sh -c \'trap "sleep 2; exit 0" TERM; '
+        "while :; do sleep 0.2; done'\nTimeoutStopSec=400\n"
+    )
+
+    def podman(*args: str, stdin: str | None = None) -> str:
+        return subprocess.run(
+            ["podman", *args], env=env, capture_output=True, text=True, check=True, input=stdin
+        ).stdout
+
+    try:
+        for name in names:
+            subprocess.run(["podman", "rm", "-f", name], env=env, capture_output=True, check=False)
+            podman("run", "-d", "--name", name, "--network", "none", "--systemd", "always",
+                   env["KVT_IMAGE"], "/lib/systemd/systemd")  # fmt: skip
+            podman("exec", "-i", name, "/bin/sh", "-c",
+                   "systemctl is-system-running --wait >/dev/null 2>&1; "
+                   f"cat > /etc/systemd/system/{UNIT}; for i in $(seq 30); do "
+                   f"systemctl daemon-reload && systemctl start {UNIT} && exit 0; sleep 1; "
+                   "done; exit 1", stdin=unit)  # fmt: skip
+        with tempfile.TemporaryDirectory(prefix="kvt-bench-roll-") as tmp:
+            hosts = {
+                n: {"ansible_connection": "containers.podman.podman",
+                    "ansible_python_interpreter": "/usr/bin/python3",
+                    "kafka_vmtune_unit": UNIT, "kafka_vmtune_node_id": i}
+                for i, n in enumerate(names, 1)
+            }  # fmt: skip
+            inv = Path(tmp) / "inventory.json"
+            inv.write_text(json.dumps({"all": {"children": {"kafka_brokers": {"hosts": hosts}}}}))
+            run_env = dict(
+                env,
+                ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
+                PYTHONPATH=f"{REPO / 'tests' / 'support'}:{REPO / 'python'}",
+                KVT_STANDIN_BROKERS=",".join(str(i) for i in range(1, brokers + 1)),
+                PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+            )
+            extra = {
+                "kafka_vmtune_restart_policy": "always",
+                "kafka_vmtune_bootstrap_servers": "stand-in",
+                "kafka_vmtune_restart_admin_factory": "standin_admin:StandInAdmin",
+                "kafka_vmtune_report_dir": f"{tmp}/reports",
+            }
+            cmd = ["ansible-playbook", "-i", str(inv), "playbooks/rolling_restart.yml",
+                   "-e", json.dumps(extra)]  # fmt: skip
+            proc = subprocess.run(
+                cmd, cwd=REPO, env=run_env, capture_output=True, text=True, check=False
+            )
+            if proc.returncode != 0:
+                raise SystemExit(f"the roll failed:\n{proc.stdout[-3000:]}{proc.stderr[-2000:]}")
+            ended = time.time()
+            [path] = sorted((Path(tmp) / "reports" / "rolling-restart").glob("2*.json"))[-1:]
+            records = json.loads(path.read_text())["brokers"]
+    finally:
+        for name in names:
+            subprocess.run(["podman", "rm", "-f", name], env=env, capture_output=True, check=False)
+    total = ended - min(float(b["began_at"]) for b in records)
+    bare = sum(
+        sum(float(b["seconds"][k] or 0) for k in ("stop", "unit_start", "registered", "catch_up"))
+        for b in records
+    )
+    result = Result(
+        "ANSIBLE-ONLY (podman hosts, real systemd, stand-in admin)", brokers, total, bare
+    )
+    print(f"{result.what}: {(total - bare) / brokers:.2f} s per broker outside the restarts")
+    return result
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--simulated", action="store_true", help="ignore KAFKA_HOME")
+    parser.add_argument("--ansible", action="store_true", help="only the Ansible-only run")
     args = parser.parse_args()
     kafka_home = os.environ.get("KAFKA_HOME")
-    if kafka_home and not args.simulated:
+    if args.ansible:
+        results = [ansible_only()]
+    elif kafka_home and not args.simulated:
         results = [real()]
     else:
         print(
-            "KAFKA_HOME not set: measuring restart-core's SIMULATED cluster, not a real one",
+            "KAFKA_HOME not set: measuring the SIMULATED cluster and the Ansible-only roll, "
+            "not a real one",
             file=sys.stderr,
         )
-        results = [simulated(5.0), simulated(2.0)]
+        results = [simulated(5.0), simulated(1.0)]
+        if not args.simulated:
+            results.append(ansible_only())
     for result in results:
         print(result.line())
     return 0 if results[0].ratio <= GOAL else 1

@@ -54,6 +54,10 @@ options:
     type: float
     default: 30
     description: A voter whose last catch-up is older than the leader's by more is lagging (s).
+  admin_factory:
+    type: str
+    default: ""
+    description: Empty for confluent-kafka; tests name a stand-in KafkaAdmin (module:callable).
 requirements:
   - confluent-kafka (on the control node)
 author: kafka-vmtune maintainers (!UNKNOWN)
@@ -79,6 +83,7 @@ report:
   returned: phase gate and after_start
 """
 
+import importlib
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
@@ -123,6 +128,7 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "quorum_replication": {"type": "str"},
     "quorum_max_lag": {"type": "int", "default": 100},
     "quorum_max_stale": {"type": "float", "default": 30.0},
+    "admin_factory": {"type": "str", "default": ""},
 }
 TIMEOUTS = ("gate_timeout", "start_timeout", "catchup_timeout", "election_timeout")
 
@@ -162,8 +168,12 @@ def main() -> None:
         require_quorum=p["require_quorum"],
         expected_brokers=frozenset(node_ids) if node_ids else None,
     )
+    factory: Any = ConfluentAdmin
+    if p["admin_factory"]:
+        module_name, _, name = p["admin_factory"].partition(":")
+        factory = getattr(importlib.import_module(module_name), name)
     try:
-        admin = ConfluentAdmin(
+        admin = factory(
             p["bootstrap_servers"],
             p["client_config"],
             request_timeout=p["request_timeout"],

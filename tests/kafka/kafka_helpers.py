@@ -98,6 +98,7 @@ class Load:
     _stop_producing: threading.Event = field(default_factory=threading.Event)
     _stop_all: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
+    _produced: threading.Event = field(default_factory=threading.Event)  # final flush done
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def start(self) -> None:
@@ -110,7 +111,12 @@ class Load:
         self._stop_producing.set()
 
     def wait_consumed(self, timeout: float) -> None:
+        """Stop producing, wait until the producer's final flush has acknowledged its last
+        messages, then until the consumer has read every acknowledged one. Comparing
+        earlier races the flush: the last acknowledgements arrive after the check."""
         deadline = time.monotonic() + timeout
+        self._stop_producing.set()
+        self._produced.wait(timeout)
         while time.monotonic() < deadline:
             with self._lock:
                 if set(self.acked) <= self.consumed:
@@ -163,10 +169,13 @@ class Load:
             producer.poll(0)
             seq += 1
             time.sleep(max(0.0, began + seq / self.rate - time.monotonic()))
-        left = producer.flush(120)
-        if left:
-            with self._lock:
-                self.errors.append(f"{left} message(s) never delivered or failed")
+        try:
+            left = producer.flush(120)
+            if left:
+                with self._lock:
+                    self.errors.append(f"{left} message(s) never delivered or failed")
+        finally:
+            self._produced.set()
 
     def _consume(self) -> None:
         from confluent_kafka import Consumer

@@ -63,8 +63,7 @@ def test_roll_costs_clients_nothing(cluster: tuple[dict[str, str], Path]) -> Non
         code = molecule("converge", env, log)
         roll_ended = time.monotonic()
         time.sleep(AFTER_S)
-        load.stop_producing()
-        load.wait_consumed(timeout=120)
+        load.wait_consumed(timeout=180)  # stops producing, waits for the final flush first
     finally:
         load.stop()
 

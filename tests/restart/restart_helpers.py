@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from simulated import SimCluster
+
 from kafka_vmtune.restart.gates import partitions_to_elect
 from kafka_vmtune.restart.machine import RollSettings
-from kafka_vmtune.restart.simulated import SimCluster
 
 # Short, but longer than the simulated delays (stop 4 s, start 10 s, catch-up 20 s).
 SETTINGS = RollSettings(
@@ -44,3 +45,6 @@ class WatchedService:
 
     def is_running(self, node_id: int) -> bool:
         return self.sim.is_running(node_id)
+
+    def failure(self, node_id: int) -> str | None:
+        return self.sim.failure(node_id)

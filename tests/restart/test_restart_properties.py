@@ -6,6 +6,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from restart_helpers import SETTINGS, WatchedService
+from simulated import Faults, SimCluster, round_robin
 
 from kafka_vmtune.restart.admin import TopicPartition
 from kafka_vmtune.restart.machine import (
@@ -14,7 +15,6 @@ from kafka_vmtune.restart.machine import (
     RollFailedError,
     roll,
 )
-from kafka_vmtune.restart.simulated import Faults, SimCluster, round_robin
 
 
 @st.composite

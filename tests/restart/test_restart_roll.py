@@ -7,6 +7,7 @@ import json
 
 import pytest
 from restart_helpers import SETTINGS, WatchedService
+from simulated import Faults, SimCluster, round_robin
 
 from kafka_vmtune.restart.admin import TopicPartition
 from kafka_vmtune.restart.gates import preferred_by
@@ -20,7 +21,6 @@ from kafka_vmtune.restart.machine import (
     RollFailedError,
     roll,
 )
-from kafka_vmtune.restart.simulated import Faults, SimCluster, round_robin
 
 TOPICS = {"orders": 12, "payments": 6, "__consumer_offsets": 10}
 
@@ -62,7 +62,7 @@ def test_a_clean_roll_restarts_each_broker_once_and_restores_leadership(n: int) 
         assert b.outcome == "restarted"
         assert b.partitions_led_after == [str(tp) for tp in preferred_by(after, b.node_id)]
         assert b.partitions_led_after == b.partitions_led_before
-        assert set(b.timings) == {"gate", "stop", "start", "catch_up", "election"}
+        assert set(b.timings) == {"gate", "stop", "unit_start", "start", "catch_up", "election"}
     assert all(
         p.leader == p.preferred_leader and sorted(p.isr) == sorted(p.replicas)
         for p in after.partitions
@@ -128,6 +128,20 @@ def test_a_broker_that_never_comes_back_stops_the_roll_with_only_it_down() -> No
     assert sim.max_down == 1
 
 
+def test_a_unit_that_fails_during_start_stops_the_roll_at_once_with_its_state() -> None:
+    sim = cluster(faults=Faults(start_fails=frozenset({2})))
+    failure = roll_fails(sim)
+    assert isinstance(failure.cause, BrokerNotBackError)
+    assert sim.stops == [2]
+    message = str(failure.cause)
+    assert message.startswith("broker 2 did not come back: unit kafka.service failed ")
+    assert "ActiveState=failed SubState=failed Result=exit-code ExecMainStatus=1" in message
+    assert "last journal lines: broker 2 exited during start" in message
+    # Seconds after the exit, not the 60 s start timeout.
+    assert failure.report.brokers[0].timings["start"] < 5
+    assert sim.max_down == 1
+
+
 def test_a_broker_that_never_catches_up_gets_no_leadership_and_the_roll_stops() -> None:
     sim = cluster(faults=Faults(never_catches_up=frozenset({2})))
     failure = roll_fails(sim)
@@ -147,7 +161,10 @@ def test_a_failed_election_stops_the_roll_with_the_cluster_in_sync() -> None:
     assert sim.stops == [2]
     message = str(failure)
     assert "preferred leader election for broker 2 failed after 30s" in message
-    assert "PREFERRED_LEADER_NOT_AVAILABLE (injected)" in message
+    # One cause, said once, with the partitions it hit (first few and a count).
+    assert message.count("PREFERRED_LEADER_NOT_AVAILABLE (injected)") == 1
+    assert "PREFERRED_LEADER_NOT_AVAILABLE (injected) (9 partitions: " in message
+    assert " and 4 more)" in message
     assert "the cluster is healthy but unbalanced" in message
     snap = sim.snapshot()
     assert all(
@@ -222,7 +239,7 @@ def test_the_report_of_a_failed_roll_says_where_and_why() -> None:
         broker
     )
     assert broker["phase"] == "await_caught_up" and broker["outcome"] == "failed"
-    assert set(broker["timings"]) == {"gate", "stop", "start", "catch_up"}
+    assert set(broker["timings"]) == {"gate", "stop", "unit_start", "start", "catch_up"}
     text = failure.report.render()
     assert text.startswith("rolling restart: failed: stopped at broker 2 (await_caught_up)")
     assert "  error: broker 2 is back but did not catch up within 120s" in text

@@ -3,8 +3,9 @@ hook does catch an unsafe restart (so the roll tests' 'no violations' means some
 
 from __future__ import annotations
 
+from simulated import SimCluster, round_robin
+
 from kafka_vmtune.restart.admin import ELECTION_NOT_NEEDED, TopicPartition
-from kafka_vmtune.restart.simulated import SimCluster, round_robin
 
 T0 = TopicPartition("t", 0)
 

@@ -1,6 +1,8 @@
-"""The service half of a broker restart (roles/rolling_restart/tasks/service.yml) against
-real systemd in a podman host: stop, wait for the main PID to exit, start, and the warning
-when the unit's TimeoutStopSec would cut a controlled shutdown short.
+"""The real roll (playbooks/rolling_restart.yml, one kafka_roll_broker task per broker)
+against real systemd in a podman host, with the stand-in admin (tests/support) answering
+for Kafka: stop, wait for the main PID to exit, start, the final health check, the warning
+when TimeoutStopSec would cut a controlled shutdown short, a missing unit, and a unit that
+fails during start stopping the roll at once with its state and journal.
 
 The stand-in broker is a shell loop that, like a broker in controlled shutdown, takes a
 moment to exit after SIGTERM; systemd, the unit and the PIDs are real.
@@ -10,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -22,9 +23,8 @@ from rolling_helpers import REPO, Run, run_playbook
 
 pytestmark = pytest.mark.molecule
 
-CONTAINER = "kvt-rr-svc"
+CONTAINER = "kvt-roll-svc"
 UNIT = "kvt-fake-broker.service"
-SERVICE_PLAYBOOK = REPO / "tests" / "rolling" / "playbooks" / "service.yml"
 
 
 def podman_env() -> dict[str, str]:
@@ -75,7 +75,9 @@ def install_unit(env: dict[str, str], timeout_stop: str) -> int:
     unit = (
         "[Service]\n"
         # Exits 2 s after SIGTERM, like a broker finishing its controlled shutdown.
-        "ExecStart=/bin/sh -c 'trap \"sleep 2; exit 0\" TERM; while :; do sleep 0.2; done'\n"
+        # Fails at once while /etc/kvt-broken exists: a broker that can no longer start.
+        "ExecStart=/bin/sh -c 'test -e /etc/kvt-broken && echo cannot start: broken && exit 3; "
+        'trap "sleep 2; exit 0" TERM; while :; do sleep 0.2; done\'\n'
         f"TimeoutStopSec={timeout_stop}\n"
     )
     sh(env, f"cat > /etc/systemd/system/{UNIT} <<'EOF'\n{unit}EOF\nsystemctl daemon-reload")
@@ -83,55 +85,99 @@ def install_unit(env: dict[str, str], timeout_stop: str) -> int:
     return int(sh(env, f"systemctl show -p MainPID --value {UNIT}"))
 
 
-def inventory(tmp_path: Path, env: dict[str, str], unit: str) -> Path:
+def inventory(tmp_path: Path, unit: str) -> Path:
     path = tmp_path / "inventory.json"
     host_vars = {
         "ansible_connection": "containers.podman.podman",
         "ansible_python_interpreter": "/usr/bin/python3",
         "kafka_vmtune_unit": unit,
+        "kafka_vmtune_node_id": 1,
     }
-    path.write_text(json.dumps({"all": {"hosts": {CONTAINER: host_vars}}}))
+    path.write_text(
+        json.dumps({"all": {"children": {"kafka_brokers": {"hosts": {CONTAINER: host_vars}}}}})
+    )
     return path
 
 
-def run_service(tmp_path: Path, env: dict[str, str], unit: str = UNIT) -> Run:
+def run_roll(tmp_path: Path, env: dict[str, str], unit: str = UNIT, **standin: str) -> Run:
     saved = dict(os.environ)
     os.environ.update(
         {k: env[k] for k in ("CONTAINERS_CONF", "ANSIBLE_COLLECTIONS_PATH") if k in env}
     )
+    os.environ["PYTHONPATH"] = f"{REPO / 'tests' / 'support'}:{REPO / 'python'}"
+    os.environ.update({"KVT_STANDIN_BROKERS": "1,2,3", **standin})
     try:
-        run = run_playbook(inventory(tmp_path, env, unit), {}, playbook=SERVICE_PLAYBOOK)
+        run = run_playbook(
+            inventory(tmp_path, unit),
+            {
+                "kafka_vmtune_restart_policy": "always",
+                "kafka_vmtune_bootstrap_servers": "stand-in",
+                "kafka_vmtune_restart_admin_factory": "standin_admin:StandInAdmin",
+                "kafka_vmtune_restart_start_timeout": 120,
+                "kafka_vmtune_report_dir": str(tmp_path / "reports"),
+            },
+        )
     finally:
         os.environ.clear()
         os.environ.update(saved)
     return run
 
 
+def roll_report(tmp_path: Path) -> dict[str, object]:
+    state = json.loads((tmp_path / "reports" / "rolling-restart" / "state.json").read_text())
+    path = tmp_path / "reports" / "rolling-restart" / f"{state['run_id']}.json"
+    report: dict[str, object] = json.loads(path.read_text())
+    return report
+
+
 @pytest.mark.parametrize(("timeout_stop", "warned"), [("90", True), ("400", False)])
-def test_restart_replaces_the_process_and_warns_on_short_stop_timeout(
+def test_a_roll_replaces_the_process_and_warns_on_short_stop_timeout(
     host: dict[str, str], tmp_path: Path, timeout_stop: str, warned: bool
 ) -> None:
+    sh(host, "rm -f /etc/kvt-broken")
     before = install_unit(host, timeout_stop)
-    run = run_service(tmp_path, host)
+    run = run_roll(tmp_path, host)
     assert run.rc == 0, run.out[-4000:]
     after = int(sh(host, f"systemctl show -p MainPID --value {UNIT}"))
     assert sh(host, f"systemctl is-active {UNIT} || true") == "active"
     assert after not in (0, before)
     assert sh(host, f"test -e /proc/{before} && echo alive || echo gone") == "gone"
-    warning = f"WARNING: {UNIT} on {CONTAINER} has TimeoutStopSec"
-    assert (warning in run.out) is warned, run.out[-4000:]
+    flat = " ".join(run.out.split())
+    assert ("WARNING: " + f"{UNIT} on {CONTAINER} has TimeoutStopSec" in flat) is warned, flat[
+        -3000:
+    ]
     if warned:
-        assert re.search(r"TimeoutStopSec\s+1min\s+30s,\s+below\s+the\s+300\s+s", run.out), run.out
+        assert "TimeoutStopSec 1min 30s, below the 300 s" in flat
+    assert any(t.startswith("Final check | every broker registered") for t in run.tasks_run())
+    assert "Rolling restart complete: 1 broker(s) restarted" in flat
+    report = roll_report(tmp_path)
+    assert report["outcome"] == "ok"
+    [broker] = report["brokers"]  # type: ignore[misc]
     # The stand-in takes 2 s to exit after SIGTERM; the recorded stop covers that wait.
-    times = re.search(r"timings stop=([\d.]+)\s+exited=([\d.]+)", run.out)
-    assert times, run.out[-2000:]
-    assert float(times.group(2)) - float(times.group(1)) >= 2.0
+    assert broker["seconds"]["stop"] >= 2.0
 
 
 def test_missing_unit_stops_with_its_name(host: dict[str, str], tmp_path: Path) -> None:
-    run = run_service(tmp_path, host, unit="kvt-no-such-broker.service")
+    run = run_roll(tmp_path, host, unit="kvt-no-such-broker.service")
     assert run.rc != 0
-    assert re.search(
-        r"systemd unit kvt-no-such-broker.service on kvt-rr-svc is\s+not-found", run.out
-    )
-    assert "Stop the unit (controlled shutdown)" not in run.tasks_run()
+    flat = " ".join(run.out.split())
+    assert "systemd unit kvt-no-such-broker.service on kvt-roll-svc is not-found" in flat
+
+
+def test_a_unit_that_fails_during_start_stops_the_roll_at_once_with_its_state(
+    host: dict[str, str], tmp_path: Path
+) -> None:
+    install_unit(host, "400")
+    sh(host, "touch /etc/kvt-broken")
+    try:
+        # The stand-in fences broker 1 once it is stopped, so only the unit can say why.
+        run = run_roll(tmp_path, host, KVT_STANDIN_DOWN_AFTER="1:0.5")
+    finally:
+        sh(host, "rm -f /etc/kvt-broken")
+    assert run.rc != 0
+    flat = " ".join(run.out.split())
+    assert "Rolling restart stopped at broker 1 (kvt-roll-svc)" in flat
+    assert f"broker 1 did not come back: unit {UNIT} failed" in flat, flat[-3000:]
+    assert "ActiveState=failed SubState=failed Result=exit-code ExecMainStatus=3" in flat
+    assert "cannot start: broken" in flat  # the journal's last lines
+    assert "not registered and unfenced 120s after start" not in flat

@@ -9,38 +9,47 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 
+# systemd.time(7) units, longest spelling first so "min" is not read as "m" + "in".
 _UNITS = {
-    **dict.fromkeys(("us", "usec"), 1e-6),
-    **dict.fromkeys(("ms", "msec"), 1e-3),
-    **dict.fromkeys(("s", "sec", "second", "seconds"), 1.0),
-    **dict.fromkeys(("m", "min", "minute", "minutes"), 60.0),
-    **dict.fromkeys(("h", "hr", "hour", "hours"), 3600.0),
-    **dict.fromkeys(("d", "day", "days"), 86400.0),
-    **dict.fromkeys(("w", "week", "weeks"), 604800.0),
-}
-_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([a-z]*)")
+    "usec": 1e-6, "us": 1e-6, "\u03bcs": 1e-6,
+    "msec": 1e-3, "ms": 1e-3,
+    "seconds": 1.0, "second": 1.0, "sec": 1.0, "s": 1.0,
+    "minutes": 60.0, "minute": 60.0, "min": 60.0, "m": 60.0,
+    "hours": 3600.0, "hour": 3600.0, "hr": 3600.0, "h": 3600.0,
+    "days": 86400.0, "day": 86400.0, "d": 86400.0,
+    "weeks": 604800.0, "week": 604800.0, "w": 604800.0,
+    "months": 2629800.0, "month": 2629800.0, "M": 2629800.0,
+    "years": 31557600.0, "year": 31557600.0, "y": 31557600.0,
+}  # fmt: skip
+_TERM = re.compile(
+    r"\s*(\d+(?:\.\d+)?)\s*("
+    + "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True))
+    + r")?"
+)
 
 
-def timespan_seconds(text: str) -> float | None:
-    """A systemd time span ("1min 30s", "90", "infinity") in seconds.
+def timespan_seconds(value: object) -> float:
+    """Seconds in a systemd time span ("1min 30s", "5min", "90"); math.inf for "infinity".
 
-    math.inf for infinity (no timeout at all), None when the text is not a time span.
+    The one parser (TimeoutStopSec for the tune report and for the roll). A bare number is
+    seconds, as in unit files. Raises ValueError on anything else, so a misread value can
+    never pass for a long timeout.
     """
-    text = text.strip().lower()
-    if text == "infinity":
+    text = str(value).strip()
+    if text in ("infinity", "inf"):
         return math.inf
     if not text:
-        return None
+        raise ValueError("empty systemd time span")
     total, pos = 0.0, 0
-    for m in _PART.finditer(text):
-        if text[pos : m.start()].strip():
-            return None
-        unit = m.group(2) or "s"
-        if unit not in _UNITS:
-            return None
-        total += float(m.group(1)) * _UNITS[unit]
-        pos = m.end()
-    return total if not text[pos:].strip() else None
+    while pos < len(text):
+        match = _TERM.match(text, pos)
+        if match is None or match.end() == pos:
+            raise ValueError(f"not a systemd time span: {text!r}")
+        total += float(match.group(1)) * _UNITS[match.group(2) or "s"]
+        pos = match.end()
+        while pos < len(text) and text[pos] == " ":
+            pos += 1
+    return total
 
 
 def unit_name(configured: str | None, reported: str | None, service_name: str) -> str:
@@ -81,9 +90,10 @@ def stop_timeout(unit: str) -> StopTimeout:
         )
         return StopTimeout(unit, None, r.stdout.strip(), why)
     raw = props.get("TimeoutStopUSec", "").strip()
-    seconds = timespan_seconds(raw)
-    error = None if seconds is not None else f"cannot parse TimeoutStopUSec={raw!r}"
-    return StopTimeout(unit, seconds, raw, error)
+    try:
+        return StopTimeout(unit, timespan_seconds(raw), raw, None)
+    except ValueError:
+        return StopTimeout(unit, None, raw, f"cannot parse TimeoutStopUSec={raw!r}")
 
 
 _STATE_PROPS = (

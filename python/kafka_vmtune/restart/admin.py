@@ -162,3 +162,18 @@ def describe_partitions(items: Sequence[TopicPartition], limit: int = 10) -> str
     if len(names) <= limit:
         return ", ".join(names)
     return ", ".join(names[:limit]) + f" and {len(names) - limit} more"
+
+
+def describe_causes(errors: Mapping[TopicPartition, str], limit: int = 5) -> str:
+    """Each cause once, with the partitions it hit: 'X (12 partitions: a-0, ... and 7 more)'.
+
+    One unreachable cluster fails every partition of an election the same way; saying it
+    once per partition buries the cause."""
+    by_cause: dict[str, list[TopicPartition]] = {}
+    for tp, cause in errors.items():
+        by_cause.setdefault(cause or "unknown error", []).append(tp)
+    parts = []
+    for cause, tps in sorted(by_cause.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        count = f"{len(tps)} partition{'s' if len(tps) != 1 else ''}"
+        parts.append(f"{cause} ({count}: {describe_partitions(tps, limit)})")
+    return "; ".join(parts)

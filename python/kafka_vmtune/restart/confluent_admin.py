@@ -5,10 +5,17 @@ list_topics gives every partition's replicas, ISR and leader in one metadata req
 describe_configs gives each topic's effective min.insync.replicas; elect_leaders runs
 preferred elections. confluent-kafka 2.16 has no DescribeQuorum, so the KRaft quorum is
 only known when the caller passes it (see admin.parse_quorum_replication).
+
+Every call and every attribute read here is pinned by tests/restart/test_restart_contract.py
+against the installed library (no broker needed): a client upgrade that changes an API
+fails CI, not a roll. elect_leaders takes no timeout keyword: 2.16.1 documents
+request_timeout/operation_timeout but its C layer rejects both (SystemError/TypeError);
+the client's socket.timeout.ms bounds it instead.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
 import re
 import time
@@ -27,6 +34,17 @@ from .admin import (
 # client_config keys whose values are secrets (never in a message, log or repr).
 _SECRET_KEY = re.compile(r"password|secret|jaas|token|credential|key\b|\.key|pem", re.I)
 MIN_ISR = "min.insync.replicas"
+# How the library says Kafka could not answer (KafkaException, or no answer in time).
+# Anything else (TypeError, SystemError, AttributeError) is a broken contract with the
+# library: it propagates, so the roll stops at once instead of retrying a call that
+# can never work.
+_ANSWERS: tuple[type[BaseException], ...] = (TimeoutError,)
+try:
+    from confluent_kafka import KafkaException
+
+    _ANSWERS = (KafkaException, TimeoutError)
+except ImportError:  # reported by ConfluentAdmin() with a clear message
+    pass
 
 
 class _Capture(logging.Handler):
@@ -95,41 +113,45 @@ class ConfluentAdmin:
         return AdminError(self._redact(f"{what} via {self._bootstrap} failed: {detail}{logs}"))
 
     def _wait(self, future: Any) -> Any:
-        return future.result(timeout=self._timeout + 5)
+        try:
+            return future.result(timeout=self._timeout + 5)
+        except concurrent.futures.TimeoutError:
+            # The library's own timeout should have fired first; say so instead of ''.
+            raise TimeoutError(f"no answer within {self._timeout + 5:g}s") from None
+
+    def describe_cluster(self) -> Any:
+        """DescribeClusterResult: .nodes (registered, unfenced), .controller."""
+        try:
+            return self._wait(self._client.describe_cluster(request_timeout=self._timeout))
+        except _ANSWERS as exc:
+            raise self._error("describing the cluster", exc) from None
+
+    def list_topics(self) -> Any:
+        """ClusterMetadata of every topic: partitions with replicas, isrs, leader."""
+        try:
+            return self._client.list_topics(timeout=self._timeout)
+        except _ANSWERS as exc:
+            raise self._error("listing the topics", exc) from None
 
     def snapshot(self) -> ClusterSnapshot:
+        cluster = self.describe_cluster()
+        metadata = self.list_topics()
         try:
-            cluster = self._wait(self._client.describe_cluster(request_timeout=self._timeout))
-            metadata = self._client.list_topics(timeout=self._timeout)
-        except Exception as exc:
-            raise self._error("describing the cluster", exc) from None
-        partitions = []
-        for name, topic in sorted(metadata.topics.items()):
-            if topic.error is not None:
-                raise AdminError(self._redact(f"topic {name} metadata error: {topic.error}"))
-            for pid, p in sorted(topic.partitions.items()):
-                partitions.append(
-                    PartitionState(
-                        topic=name,
-                        partition=pid,
-                        replicas=tuple(p.replicas),
-                        isr=tuple(p.isrs),
-                        leader=p.leader if p.leader >= 0 else None,
-                    )
-                )
-        brokers = frozenset(node.id for node in cluster.nodes)
-        self._refresh_min_isr(sorted(metadata.topics), sorted(brokers))
-        controller = cluster.controller.id if cluster.controller is not None else None
+            partitions = partitions_from(metadata)
+        except AdminError as exc:
+            raise AdminError(self._redact(str(exc))) from None
+        brokers, controller = brokers_from(cluster)
+        self.refresh_min_isr(sorted(metadata.topics), sorted(brokers))
         return ClusterSnapshot(
             brokers=brokers,
-            partitions=tuple(partitions),
+            partitions=partitions,
             min_isr=dict(self._min_isr),
             default_min_isr=self._default_min_isr,
-            controller_id=controller if controller is not None and controller >= 0 else None,
+            controller_id=controller,
             quorum=self._quorum,
         )
 
-    def _refresh_min_isr(self, topics: Sequence[str], brokers: Sequence[int]) -> None:
+    def refresh_min_isr(self, topics: Sequence[str], brokers: Sequence[int]) -> None:
         """Topic configs change rarely: re-read them every config_refresh seconds and for
         topics not seen yet. The topic value is already effective (override, else the
         broker default); the broker default covers a topic whose entry is missing."""
@@ -149,17 +171,11 @@ class ConfluentAdmin:
         try:
             futures = self._client.describe_configs(resources, request_timeout=self._timeout)
             results = {res: self._wait(f) for res, f in futures.items()}
-        except Exception as exc:
+        except _ANSWERS as exc:
             raise self._error("reading min.insync.replicas", exc) from None
-        topic_values: dict[str, int] = {}
-        for res, entries in results.items():
-            entry = entries.get(MIN_ISR)
-            if entry is None or entry.value is None:
-                continue
-            if res.restype == ResourceType.BROKER:
-                self._default_min_isr = int(entry.value)
-            else:
-                topic_values[res.name] = int(entry.value)
+        broker_default, topic_values = min_isr_from(results)
+        if broker_default is not None:
+            self._default_min_isr = broker_default
         for t in wanted:
             self._min_isr[t] = topic_values.get(t, self._default_min_isr)
         self._configs_at = time.monotonic()
@@ -172,21 +188,68 @@ class ConfluentAdmin:
 
         wanted = [CTopicPartition(tp.topic, tp.partition) for tp in partitions]
         try:
-            answer = self._wait(
-                self._client.elect_leaders(
-                    ElectionType.PREFERRED,
-                    wanted,
-                    request_timeout=self._timeout,
-                    operation_timeout=self._timeout,
+            # No timeout keyword: see the module docstring (socket.timeout.ms bounds it).
+            answer = self._wait(self._client.elect_leaders(ElectionType.PREFERRED, wanted))
+        except _ANSWERS as exc:
+            raise self._error("preferred leader election", exc) from None
+        return [
+            ElectionResult(r.tp, None if r.error is None else self._redact(r.error))
+            for r in elections_from(answer)
+        ]
+
+
+def brokers_from(cluster: Any) -> tuple[frozenset[int], int | None]:
+    """(registered unfenced broker ids, reported controller) of a DescribeClusterResult."""
+    controller = cluster.controller.id if cluster.controller is not None else None
+    brokers = frozenset(node.id for node in cluster.nodes)
+    return brokers, controller if controller is not None and controller >= 0 else None
+
+
+def partitions_from(metadata: Any) -> tuple[PartitionState, ...]:
+    """Every partition of list_topics' ClusterMetadata (replicas, isrs, leader -1: none)."""
+    partitions = []
+    for name, topic in sorted(metadata.topics.items()):
+        if topic.error is not None:
+            raise AdminError(f"topic {name} metadata error: {topic.error}")
+        for pid, p in sorted(topic.partitions.items()):
+            partitions.append(
+                PartitionState(
+                    topic=name,
+                    partition=pid,
+                    replicas=tuple(p.replicas),
+                    isr=tuple(p.isrs),
+                    leader=p.leader if p.leader >= 0 else None,
                 )
             )
-        except Exception as exc:
-            raise self._error("preferred leader election", exc) from None
-        results = []
-        for ctp, err in answer.items():
-            message = None if err is None else self._redact(_error_name(err))
-            results.append(ElectionResult(TopicPartition(ctp.topic, ctp.partition), message))
-        return sorted(results, key=lambda r: r.tp)
+    return tuple(partitions)
+
+
+def min_isr_from(results: Mapping[Any, Mapping[str, Any]]) -> tuple[int | None, dict[str, int]]:
+    """(broker default, per-topic value) of min.insync.replicas from describe_configs."""
+    from confluent_kafka.admin import ResourceType  # type: ignore[attr-defined]
+
+    broker_default: int | None = None
+    topic_values: dict[str, int] = {}
+    for res, entries in results.items():
+        entry = entries.get(MIN_ISR)
+        if entry is None or entry.value is None:
+            continue
+        if res.restype == ResourceType.BROKER:
+            broker_default = int(entry.value)
+        else:
+            topic_values[res.name] = int(entry.value)
+    return broker_default, topic_values
+
+
+def elections_from(answer: Mapping[Any, Any]) -> list[ElectionResult]:
+    """elect_leaders' dict[TopicPartition, KafkaException | None], one result each."""
+    results = [
+        ElectionResult(
+            TopicPartition(ctp.topic, ctp.partition), None if err is None else _error_name(err)
+        )
+        for ctp, err in answer.items()
+    ]
+    return sorted(results, key=lambda r: r.tp)
 
 
 def _error_name(err: Any) -> str:

@@ -4,8 +4,14 @@ Per broker: GATE -> STOP -> AWAIT_EXIT -> START -> AWAIT_REGISTERED -> AWAIT_CAU
 ELECT -> VERIFY_LEADERS -> DONE. Every wait is bounded and polls through an injectable
 Clock, so the simulation runs on virtual time. Any failure raises a RestartError naming
 what blocked; nothing after it runs, so a second broker is never stopped while the first
-is unhealthy. The Ansible module calls run_gate / run_after_start around the service
-manager; roll() composes the same phases with a ServiceController.
+is unhealthy.
+
+One implementation: restart_broker() is the per-broker sequence and roll_step() picks the
+broker (active controller last, even when it moves mid-roll) and runs it. The role's action
+plugin (kafka_roll_broker) runs one roll_step per broker with systemd reached through
+Ansible's connection; roll() is the same loop in Python, what the property and fault tests
+drive against the simulated cluster. run_final_check() ends both (the role through the
+kafka_restart module's healthy phase).
 """
 
 from __future__ import annotations
@@ -17,7 +23,14 @@ from enum import StrEnum
 from typing import Protocol
 
 from ..errors import VmtuneError
-from .admin import AdminError, ClusterSnapshot, KafkaAdmin, TopicPartition, election_failed
+from .admin import (
+    AdminError,
+    ClusterSnapshot,
+    KafkaAdmin,
+    TopicPartition,
+    describe_causes,
+    election_failed,
+)
 from .gates import (
     caught_up,
     cluster_healthy,
@@ -64,6 +77,11 @@ class ServiceController(Protocol):
 
     def is_running(self, node_id: int) -> bool: ...
 
+    def failure(self, node_id: int) -> str | None:
+        """After start: why the broker's unit is no longer running (its state and last
+        journal lines), or None while it runs or is still starting."""
+        ...
+
 
 @dataclass(frozen=True)
 class RollSettings:
@@ -72,7 +90,8 @@ class RollSettings:
     start_timeout: float = 600.0  # from start until registered and unfenced (log recovery)
     catchup_timeout: float = 1800.0  # until back in the ISR of every hosted partition
     election_timeout: float = 120.0  # until it leads its preferred partitions again
-    poll_interval: float = 5.0
+    poll_interval: float = 5.0  # the longest pause between two polls
+    first_poll: float = 0.1  # the first pause; doubles up to poll_interval (back-off)
     controller_last: bool = True
     # Block when the KRaft quorum cannot be observed (see gates.QUORUM_UNKNOWN).
     require_quorum: bool = False
@@ -84,10 +103,13 @@ class RollSettings:
 class RestartError(VmtuneError):
     """The roll stopped; message names the broker, the phase and what blocked."""
 
-    def __init__(self, node_id: int, phase: Phase, message: str) -> None:
+    def __init__(
+        self, node_id: int, phase: Phase, message: str, report: BrokerReport | None = None
+    ) -> None:
         super().__init__(message)
         self.node_id = node_id
         self.phase = phase
+        self.report = report  # the broker's report up to the failure
 
 
 class GateBlockedError(RestartError):
@@ -136,14 +158,35 @@ class WaitResult:
     first_reasons: list[str]  # why it had to wait at all (empty: passed at once)
     last_reasons: list[str]  # why it still failed at the timeout
     elapsed: float
+    fatal: str | None = None  # why waiting longer is pointless (e.g. the unit failed)
+
+
+class Backoff:
+    """Pauses between polls: first, then doubling up to cap. A change is noticed within a
+    fraction of a second early on, and a long wait asks Kafka only every cap seconds."""
+
+    def __init__(self, first: float, cap: float) -> None:
+        self._next, self._cap = min(first, cap), cap
+
+    def pause(self) -> float:
+        pause, self._next = self._next, min(self._next * 2, self._cap)
+        return pause
 
 
 def wait_until(
-    admin: KafkaAdmin, clock: Clock, timeout: float, poll: float, check: Check
+    admin: KafkaAdmin,
+    clock: Clock,
+    timeout: float,
+    settings: RollSettings,
+    check: Check,
+    *,
+    give_up: Callable[[], str | None] | None = None,
 ) -> WaitResult:
     """Poll check until it returns no reasons or timeout passes. An unreachable cluster is
-    a reason to wait (the bootstrap broker may be the one restarting), not a pass."""
+    a reason to wait (the bootstrap broker may be the one restarting), not a pass.
+    give_up, asked after every failed poll, returns a reason that ends the wait at once."""
     started = clock.now()
+    backoff = Backoff(settings.first_poll, settings.poll_interval)
     first: list[str] = []
     while True:
         try:
@@ -155,9 +198,10 @@ def wait_until(
         if not reasons and snap is not None:
             return WaitResult(snap, first, [], elapsed)
         first = first or reasons
-        if elapsed >= timeout:
-            return WaitResult(None, first, reasons, elapsed)
-        clock.sleep(max(0.0, min(poll, timeout - elapsed)))
+        fatal = give_up() if give_up is not None else None
+        if fatal is not None or elapsed >= timeout:
+            return WaitResult(None, first, reasons, clock.now() - started, fatal)
+        clock.sleep(max(0.0, min(backoff.pause(), timeout - elapsed)))
 
 
 def default_expected(snapshot: ClusterSnapshot, node_ids: Collection[int]) -> frozenset[int]:
@@ -193,7 +237,7 @@ def run_gate(
         expected = settings.expected_brokers or default_expected(snap, [*node_ids, node_id])
         return gate_before_stop(snap, node_id, expected, require_quorum=settings.require_quorum)
 
-    res = wait_until(admin, clock, settings.gate_timeout, settings.poll_interval, check)
+    res = wait_until(admin, clock, settings.gate_timeout, settings, check)
     report.timings["gate"] = res.elapsed
     report.note_wait("gate", res.elapsed, res.first_reasons)
     if res.snapshot is None:
@@ -202,7 +246,7 @@ def run_gate(
             f"broker {node_id} not stopped: safety gate still blocked after "
             f"{settings.gate_timeout:g}s: {'; '.join(res.last_reasons)}"
         )
-        raise GateBlockedError(node_id, Phase.GATE, report.error)
+        raise GateBlockedError(node_id, Phase.GATE, report.error, report)
     report.partitions_led_before = [str(tp) for tp in res.snapshot.led_by(node_id)]
     report.was_controller = res.snapshot.active_controller == node_id
     report.outcome = "gate_passed"
@@ -215,7 +259,7 @@ def _fail(
     report.outcome = "failed"
     report.phase = phase.value
     report.error = message
-    return exc(report.node_id, phase, message)
+    return exc(report.node_id, phase, message, report)
 
 
 def _elect(admin: KafkaAdmin, tps: Sequence[TopicPartition]) -> dict[TopicPartition, str]:
@@ -223,8 +267,30 @@ def _elect(admin: KafkaAdmin, tps: Sequence[TopicPartition]) -> dict[TopicPartit
     try:
         results = admin.elect_preferred(tps)
     except AdminError as exc:
-        return {tp: f"cannot ask Kafka: {exc}" for tp in tps}
+        return dict.fromkeys(tps, f"cannot ask Kafka: {exc}")
     return {r.tp: r.error or "" for r in results if election_failed(r)}
+
+
+def _fail_after_start(
+    report: BrokerReport, res: WaitResult, settings: RollSettings
+) -> RestartError:
+    node_id = report.node_id
+    if res.fatal is not None:
+        return _fail(
+            report,
+            BrokerNotBackError,
+            Phase.AWAIT_REGISTERED,
+            f"broker {node_id} did not come back: {res.fatal} ({res.elapsed:.1f}s after start); "
+            "roll stopped with only this broker out",
+        )
+    return _fail(
+        report,
+        BrokerNotBackError,
+        Phase.AWAIT_REGISTERED,
+        f"broker {node_id} did not come back: not registered and unfenced "
+        f"{settings.start_timeout:g}s after start ({'; '.join(res.last_reasons)}); "
+        "roll stopped with only this broker out",
+    )
 
 
 def run_after_start(
@@ -235,32 +301,36 @@ def run_after_start(
     *,
     report: BrokerReport | None = None,
     elect: bool = True,
+    service: ServiceController | None = None,
 ) -> BrokerReport:
     """AWAIT_REGISTERED -> AWAIT_CAUGHT_UP -> ELECT -> VERIFY_LEADERS for a started broker.
 
     Leadership is only moved back once the broker is in the ISR of everything it hosts:
     electing a replica that is still catching up stalls acks=all producers. elect=False
-    (check mode) stops after the catch-up and lists what would be elected.
+    (check mode) stops after the catch-up and lists what would be elected. With service,
+    a unit that fails or a process that exits while registering ends the wait at once.
     """
     report = report or BrokerReport(node_id)
-    poll = settings.poll_interval
+    give_up = (lambda: service.failure(node_id)) if service is not None else None
 
     report.phase = Phase.AWAIT_REGISTERED.value
-    res = wait_until(admin, clock, settings.start_timeout, poll, lambda s: registered(s, node_id))
+    res = wait_until(
+        admin,
+        clock,
+        settings.start_timeout,
+        settings,
+        lambda s: registered(s, node_id),
+        give_up=give_up,
+    )
     report.timings["start"] = res.elapsed
     report.note_wait("start", res.elapsed, res.first_reasons)
     if res.snapshot is None:
-        raise _fail(
-            report,
-            BrokerNotBackError,
-            Phase.AWAIT_REGISTERED,
-            f"broker {node_id} did not come back: not registered and unfenced "
-            f"{settings.start_timeout:g}s after start ({'; '.join(res.last_reasons)}); "
-            "roll stopped with only this broker out",
-        )
+        raise _fail_after_start(report, res, settings)
 
     report.phase = Phase.AWAIT_CAUGHT_UP.value
-    res = wait_until(admin, clock, settings.catchup_timeout, poll, lambda s: caught_up(s, node_id))
+    res = wait_until(
+        admin, clock, settings.catchup_timeout, settings, lambda s: caught_up(s, node_id)
+    )
     report.timings["catch_up"] = res.elapsed
     report.note_wait("catch_up", res.elapsed, res.first_reasons)
     if res.snapshot is None:
@@ -274,21 +344,37 @@ def run_after_start(
         )
 
     report.phase = Phase.ELECT.value
-    started = clock.now()
     to_elect = partitions_to_elect(res.snapshot, node_id)
     report.elected = [str(tp) for tp in to_elect]
     if not elect:
         report.partitions_led_after = [str(tp) for tp in res.snapshot.led_by(node_id)]
         report.outcome = "would_elect" if to_elect else "caught_up"
         return report
-    errors = _elect(admin, to_elect) if to_elect else {}
+    _elect_and_verify(admin, settings, clock, report, to_elect)
+    report.phase = Phase.DONE.value
+    report.outcome = "restarted"
+    return report
 
+
+def _elect_and_verify(
+    admin: KafkaAdmin,
+    settings: RollSettings,
+    clock: Clock,
+    report: BrokerReport,
+    to_elect: Sequence[TopicPartition],
+) -> None:
+    """ELECT -> VERIFY_LEADERS: elect, then re-read at once and with back-off, retrying
+    what is still missing (an election can fail while an ISR change propagates)."""
+    node_id = report.node_id
+    started = clock.now()
+    backoff = Backoff(settings.first_poll, settings.poll_interval)
+    errors = _elect(admin, to_elect) if to_elect else {}
     report.phase = Phase.VERIFY_LEADERS.value
     first: list[str] = []
     while True:
         try:
-            snap = admin.snapshot()
-            missing = leadership_restored(snap, node_id)
+            snap: ClusterSnapshot | None = admin.snapshot()
+            missing = leadership_restored(snap, node_id) if snap is not None else []
         except AdminError as exc:
             snap, missing = None, [f"cannot ask Kafka: {exc}"]
         elapsed = clock.now() - started
@@ -298,14 +384,14 @@ def run_after_start(
         if elapsed >= settings.election_timeout:
             report.timings["election"] = elapsed
             if errors:
-                detail = ", ".join(f"{tp} ({err})" for tp, err in sorted(errors.items())[:10])
                 raise _fail(
                     report,
                     ElectionFailedError,
                     Phase.ELECT,
                     f"preferred leader election for broker {node_id} failed after "
-                    f"{settings.election_timeout:g}s: {detail}; broker {node_id} is in sync, "
-                    "the cluster is healthy but unbalanced; the roll stopped",
+                    f"{settings.election_timeout:g}s: {describe_causes(errors)}; broker "
+                    f"{node_id} is in sync, the cluster is healthy but unbalanced; "
+                    "the roll stopped",
                 )
             raise _fail(
                 report,
@@ -314,17 +400,13 @@ def run_after_start(
                 f"leadership not restored within {settings.election_timeout:g}s: "
                 f"{'; '.join(missing)}; the roll stopped",
             )
-        # Retry what is still missing: an election can fail while an ISR change propagates.
+        clock.sleep(max(0.0, min(backoff.pause(), settings.election_timeout - elapsed)))
         if snap is not None:
             retry = partitions_to_elect(snap, node_id)
             errors = _elect(admin, retry) if retry else {}
-        clock.sleep(max(0.0, min(poll, settings.election_timeout - elapsed)))
     report.timings["election"] = clock.now() - started
     report.note_wait("election", report.timings["election"], first)
     report.partitions_led_after = [str(tp) for tp in snap.led_by(node_id)]
-    report.phase = Phase.DONE.value
-    report.outcome = "restarted"
-    return report
 
 
 def await_exit(
@@ -335,6 +417,7 @@ def await_exit(
     report: BrokerReport,
 ) -> None:
     started = clock.now()
+    backoff = Backoff(settings.first_poll, settings.poll_interval)
     while service.is_running(node_id):
         elapsed = clock.now() - started
         if elapsed >= settings.stop_timeout:
@@ -346,8 +429,33 @@ def await_exit(
                 f"broker {node_id} still running {settings.stop_timeout:g}s after stop; "
                 "the roll stopped",
             )
-        clock.sleep(max(0.0, min(settings.poll_interval, settings.stop_timeout - elapsed)))
-    report.timings["stop"] = clock.now() - started
+        clock.sleep(max(0.0, min(backoff.pause(), settings.stop_timeout - elapsed)))
+
+
+def restart_broker(
+    admin: KafkaAdmin,
+    service: ServiceController,
+    node_id: int,
+    settings: RollSettings,
+    clock: Clock,
+    *,
+    report: BrokerReport | None = None,
+    node_ids: Collection[int] = (),
+) -> BrokerReport:
+    """The per-broker sequence: gate, stop, process exit, start, registered and unfenced,
+    caught up, preferred election, leaders verified. Raises RestartError at the first
+    phase that fails; nothing after it runs."""
+    report = report or BrokerReport(node_id)
+    run_gate(admin, node_id, settings, clock, report=report, node_ids=node_ids)
+    began = clock.now()
+    _service_call(service.stop, node_id, Phase.STOP, report)
+    report.phase = Phase.AWAIT_EXIT.value
+    await_exit(service, node_id, settings, clock, report)
+    report.timings["stop"] = clock.now() - began
+    began = clock.now()
+    _service_call(service.start, node_id, Phase.START, report)
+    report.timings["unit_start"] = clock.now() - began
+    return run_after_start(admin, node_id, settings, clock, report=report, service=service)
 
 
 def run_final_check(
@@ -366,7 +474,7 @@ def run_final_check(
         expected = settings.expected_brokers or default_expected(snap, node_ids)
         return cluster_healthy(snap, expected)
 
-    res = wait_until(admin, clock, settings.gate_timeout, settings.poll_interval, check)
+    res = wait_until(admin, clock, settings.gate_timeout, settings, check)
     if res.snapshot is None:
         raise ClusterUnhealthyError(
             node_id,
@@ -404,6 +512,8 @@ def _service_call(
     report.phase = phase.value
     try:
         call(node)
+    except RestartError:
+        raise
     except Exception as exc:  # whatever the service manager raised, it ends the roll
         raise _fail(
             report, ServiceError, phase, f"{phase.value} of broker {node} failed: {exc}"
@@ -417,6 +527,35 @@ def _active_controller(admin: KafkaAdmin) -> int | None:
         return None  # the gate will wait for Kafka and say why
 
 
+@dataclass(frozen=True)
+class Step:
+    """One turn of the roll: the broker it restarted, or the one it moved to the end."""
+
+    node_id: int
+    remaining: list[int]  # what is left to restart, in order
+    report: BrokerReport | None  # None: deferred, nothing was touched
+    note: str | None = None
+
+
+def roll_step(
+    admin: KafkaAdmin,
+    service: ServiceController,
+    remaining: Sequence[int],
+    settings: RollSettings,
+    clock: Clock,
+    *,
+    node_ids: Collection[int] = (),
+) -> Step:
+    """Restart remaining[0], unless it has become the active controller while others are
+    still to go: then it moves to the end untouched (the controller is restarted last)."""
+    node, rest = remaining[0], list(remaining[1:])
+    if settings.controller_last and rest and _active_controller(admin) == node:
+        note = f"active controller is now broker {node}: restarting it last"
+        return Step(node, [*rest, node], None, note)
+    report = restart_broker(admin, service, node, settings, clock, node_ids=node_ids)
+    return Step(node, rest, report)
+
+
 def roll(
     admin: KafkaAdmin,
     service: ServiceController,
@@ -426,43 +565,61 @@ def roll(
     *,
     skip: SkipRule = None,
 ) -> RollReport:
-    """Restart node_ids one at a time. skip: node ids (or a predicate on a node id) that
-    are already done, e.g. built with already_restarted() when resuming a run. Raises
-    RollFailedError (with the report so far) at the first failure."""
+    """Restart node_ids one at a time: order, then roll_step until none remain, then the
+    final check; the role runs the same steps. skip: node ids (or a predicate) already
+    done when resuming. Raises RollFailedError (with the report so far) at the first
+    failure."""
     is_done = _skipper(skip)
     report = RollReport()
     queue = order_brokers(node_ids, _active_controller(admin), settings.controller_last)
     report.order = list(queue)
     restarted: list[int] = []
-    while queue:
-        if settings.controller_last and len(queue) > 1:
-            active = _active_controller(admin)
-            if active in queue[:-1]:
-                queue.remove(active)
-                queue.append(active)
-                report.notes.append(f"active controller is now broker {active}: restarting it last")
-        node = queue.pop(0)
-        broker = BrokerReport(node)
-        report.brokers.append(broker)
-        if is_done(node):
-            broker.outcome = broker.phase = "skipped"
+    turns = len(queue) + 1  # each broker once, one more for a controller that moved (as the role)
+    while queue and turns > 0:
+        turns -= 1
+        if is_done(queue[0]):
+            skipped = BrokerReport(queue.pop(0))
+            skipped.outcome = skipped.phase = "skipped"
+            report.brokers.append(skipped)
             continue
+        node = queue[0]
         try:
-            run_gate(admin, node, settings, clock, report=broker, node_ids=node_ids)
-            _service_call(service.stop, node, Phase.STOP, broker)
-            broker.phase = Phase.AWAIT_EXIT.value
-            await_exit(service, node, settings, clock, broker)
-            _service_call(service.start, node, Phase.START, broker)
-            run_after_start(admin, node, settings, clock, report=broker)
+            step = roll_step(admin, service, queue, settings, clock, node_ids=node_ids)
         except RestartError as exc:
+            report.brokers.append(_failed_report(exc))
             report.outcome = "failed"
-            untouched = list(queue)
             report.message = (
                 f"stopped at broker {node} ({exc.phase.value}): {exc}. "
-                f"Restarted: {restarted or 'none'}; not touched: {untouched or 'none'}"
+                f"Restarted: {restarted or 'none'}; not touched: {queue[1:] or 'none'}"
             )
             raise RollFailedError(report.message, report, exc) from exc
-        restarted.append(node)
+        queue = step.remaining
+        if step.note:
+            report.notes.append(step.note)
+        if step.report is not None:
+            report.brokers.append(step.report)
+            restarted.append(node)
+    if queue:  # the controller kept moving onto the next broker: never restart it early
+        stuck = GateBlockedError(queue[0], Phase.GATE, f"active controller kept moving: {queue}")
+        report.outcome, report.message = "failed", f"stopped: {stuck}"
+        raise RollFailedError(report.message, report, stuck)
+    _finish(admin, report, restarted, settings, clock, node_ids=node_ids)
+    return report
+
+
+def _failed_report(exc: RestartError) -> BrokerReport:
+    return exc.report if exc.report is not None else BrokerReport(exc.node_id)
+
+
+def _finish(
+    admin: KafkaAdmin,
+    report: RollReport,
+    restarted: list[int],
+    settings: RollSettings,
+    clock: Clock,
+    *,
+    node_ids: Sequence[int],
+) -> None:
     try:
         final = run_final_check(
             admin, restarted[-1] if restarted else -1, settings, clock, node_ids=node_ids
@@ -483,4 +640,3 @@ def roll(
         f"; skipped (already done) {skipped}" if skipped else ""
     )
     report.order = [b.node_id for b in report.brokers]
-    return report

@@ -17,7 +17,7 @@ import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .admin import (
+from kafka_vmtune.restart.admin import (
     ELECTION_NOT_NEEDED,
     ClusterSnapshot,
     ElectionResult,
@@ -58,6 +58,7 @@ class Faults:
     urp_clears_at: float | None = None  # when those replicas rejoin; None: never
     never_exits: frozenset[int] = frozenset()  # stop hangs: the process never exits
     never_returns: frozenset[int] = frozenset()  # starts, never registers
+    start_fails: frozenset[int] = frozenset()  # the process exits 1 s after start (unit failed)
     never_catches_up: frozenset[int] = frozenset()  # registers, never rejoins an ISR
     election_fails: frozenset[int] = frozenset()  # elections to this broker fail
     crash_at: tuple[float, int] | None = None  # (time, broker): dies without warning
@@ -292,11 +293,23 @@ class SimCluster:
             return
         b.running, b.start_time, b.starts = True, self.clock.now(), b.starts + 1
         self._note(f"broker {node_id} process started")
-        if node_id not in self.faults.never_returns:
+        if node_id in self.faults.start_fails:
+            self._at(self.clock.now() + 1.0, lambda: self._exit(node_id))
+        elif node_id not in self.faults.never_returns:
             self._at(self.clock.now() + self.start_delay, lambda: self._register(node_id))
 
     def is_running(self, node_id: int) -> bool:
         return self.brokers[node_id].running
+
+    def failure(self, node_id: int) -> str | None:
+        """What systemd would say about a unit whose process exited after its start."""
+        b = self.brokers[node_id]
+        if b.running or not b.starts:
+            return None
+        return (
+            f"unit kafka.service failed (ActiveState=failed SubState=failed Result=exit-code "
+            f"ExecMainStatus=1); last journal lines: broker {node_id} exited during start"
+        )
 
     def process_start_time(self, node_id: int) -> float:
         return self.brokers[node_id].start_time

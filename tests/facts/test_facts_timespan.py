@@ -1,4 +1,4 @@
-"""The role's systemd time-span filter: TimeoutStopUSec as systemctl prints it, in seconds.
+"""The one systemd time-span parser (facts.systemd): TimeoutStopUSec as systemctl prints it.
 
 A misread stop timeout would hide the warning that systemd will SIGKILL a broker in the
 middle of its controlled shutdown, so every form systemctl prints must parse, and
@@ -7,33 +7,15 @@ anything else must be refused rather than read as some number.
 
 from __future__ import annotations
 
-import importlib.util
 import math
-from pathlib import Path
-from types import ModuleType
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-PLUGIN = (
-    Path(__file__).resolve().parents[2]
-    / "roles"
-    / "rolling_restart"
-    / "filter_plugins"
-    / "systemd_timespan.py"
-)
+from kafka_vmtune.facts.systemd import timespan_seconds
 
-
-def load_plugin() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("systemd_timespan", PLUGIN)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-seconds_of = load_plugin().systemd_timespan_seconds
+seconds_of = timespan_seconds
 
 
 def systemctl_format(total_ms: int) -> str:

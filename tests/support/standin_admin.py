@@ -1,0 +1,65 @@
+"""A stand-in KafkaAdmin for runs of the real role without Kafka (tests, bench/bench_roll.py).
+
+Chosen only by configuration: kafka_vmtune_restart_admin_factory=standin_admin:StandInAdmin,
+with tests/support on ansible-playbook's PYTHONPATH. It is not part of the package, so no
+fleet can reach it. It answers like a healthy cluster: every broker registered, every
+partition in sync and on its preferred leader, so a roll through it costs exactly what
+Ansible, systemd and the roll's own code cost. Environment:
+  KVT_STANDIN_BROKERS      broker ids, "1,2,3" by default
+  KVT_STANDIN_DOWN_AFTER   "NODE:SECONDS": NODE is absent (fenced) from snapshots taken
+                           SECONDS after this admin was built, e.g. a unit that cannot start
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from kafka_vmtune.restart.admin import (
+    ELECTION_NOT_NEEDED,
+    ClusterSnapshot,
+    ElectionResult,
+    PartitionState,
+    QuorumState,
+    TopicPartition,
+)
+
+
+class StandInAdmin:
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        client_config: Mapping[str, Any] | None = None,
+        *,
+        request_timeout: float = 30.0,
+        quorum: QuorumState | None = None,
+    ) -> None:
+        ids = os.environ.get("KVT_STANDIN_BROKERS", "1,2,3")
+        self.brokers = [int(i) for i in ids.split(",") if i.strip()]
+        self.quorum = quorum
+        self.built = time.monotonic()
+        node, _, after = os.environ.get("KVT_STANDIN_DOWN_AFTER", "").partition(":")
+        self.down = (int(node), float(after)) if node else None
+
+    def snapshot(self) -> ClusterSnapshot:
+        n = len(self.brokers)
+        partitions = tuple(
+            PartitionState("orders", p, reps, reps, reps[0])
+            for p in range(2 * n)
+            for reps in [tuple(self.brokers[(p + i) % n] for i in range(min(3, n)))]
+        )
+        registered = set(self.brokers)
+        if self.down is not None and time.monotonic() - self.built >= self.down[1]:
+            registered.discard(self.down[0])
+        return ClusterSnapshot(
+            brokers=frozenset(registered),
+            partitions=partitions,
+            default_min_isr=1,
+            controller_id=self.brokers[0] if self.brokers else None,
+            quorum=self.quorum,
+        )
+
+    def elect_preferred(self, partitions: Sequence[TopicPartition]) -> list[ElectionResult]:
+        return [ElectionResult(tp, ELECTION_NOT_NEEDED) for tp in partitions]
