@@ -41,6 +41,7 @@ JOURNAL_LINES = 20
 SPEC: dict[str, Any] = {
     "node_id": {"type": "int", "required": True},
     "remaining": {"type": "list", "elements": "int", "required": True},
+    "down": {"type": "list", "elements": "int", "default": []},
     "node_ids": {"type": "list", "elements": "int", "default": []},
     "unit": {"type": "str", "required": True},
     "host": {"type": "str", "default": "?"},  # the broker's inventory name, for messages
@@ -185,7 +186,13 @@ class ActionModule(ActionBase):  # type: ignore[misc]  # ansible-core has no typ
                 )
             admin = _admin(p, quorum)
             step = roll_step(
-                admin, service, p["remaining"], _settings(p), SystemClock(), node_ids=p["node_ids"]
+                admin,
+                service,
+                p["remaining"],
+                _settings(p),
+                SystemClock(),
+                node_ids=p["node_ids"],
+                down=p["down"],
             )
         except RestartError as exc:
             report = exc.report.to_dict() if exc.report is not None else {}

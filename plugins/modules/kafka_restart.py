@@ -33,6 +33,11 @@ options:
     type: list
     elements: int
     description: Brokers to order (order); brokers that must be registered (gate).
+  down:
+    type: list
+    elements: int
+    default: []
+    description: Brokers that are down (order puts them first, to be started).
   bootstrap_servers: {type: str, required: true, description: Kafka bootstrap servers.}
   client_config:
     type: dict
@@ -115,6 +120,7 @@ ARGUMENT_SPEC: dict[str, Any] = {
     },
     "node_id": {"type": "int"},
     "node_ids": {"type": "list", "elements": "int"},
+    "down": {"type": "list", "elements": "int", "default": []},
     "bootstrap_servers": {"type": "str", "required": True},
     "client_config": {"type": "dict", "default": {}, "no_log": True},
     "gate_timeout": {"type": "float", "default": 600.0},
@@ -189,7 +195,7 @@ def main() -> None:
             module.fail_json(msg=f"cannot order brokers: {exc}")
         active = snap.active_controller
         source = "unknown" if active is None else ("quorum" if snap.quorum else "describe_cluster")
-        order = order_brokers(node_ids, active, p["controller_last"])
+        order = order_brokers(node_ids, active, p["controller_last"], p["down"])
         module.exit_json(
             changed=False,
             order=order,

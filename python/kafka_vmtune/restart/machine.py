@@ -210,11 +210,16 @@ def default_expected(snapshot: ClusterSnapshot, node_ids: Collection[int]) -> fr
 
 
 def order_brokers(
-    node_ids: Sequence[int], active_controller: int | None, controller_last: bool = True
+    node_ids: Sequence[int],
+    active_controller: int | None,
+    controller_last: bool = True,
+    down: Collection[int] = (),
 ) -> list[int]:
-    """Inventory order, de-duplicated, with the active controller moved last."""
+    """Inventory order, de-duplicated, brokers that are down first (a cluster missing one
+    blocks every gate), the active controller last."""
     order = list(dict.fromkeys(node_ids))
-    if controller_last and active_controller in order:
+    order = [n for n in order if n in down] + [n for n in order if n not in down]
+    if controller_last and active_controller in order and active_controller not in down:
         order.remove(active_controller)
         order.append(active_controller)
     return order
@@ -452,6 +457,22 @@ def restart_broker(
     report.phase = Phase.AWAIT_EXIT.value
     await_exit(service, node_id, settings, clock, report)
     report.timings["stop"] = clock.now() - began
+    return start_broker(admin, service, node_id, settings, clock, report=report)
+
+
+def start_broker(
+    admin: KafkaAdmin,
+    service: ServiceController,
+    node_id: int,
+    settings: RollSettings,
+    clock: Clock,
+    *,
+    report: BrokerReport | None = None,
+) -> BrokerReport:
+    """Start the broker and see it back: registered and unfenced, caught up, preferred
+    leaders elected and verified. The second half of restart_broker, and on its own the
+    recovery of a broker that is down (it died; nothing is stopped, so no gate)."""
+    report = report or BrokerReport(node_id)
     began = clock.now()
     _service_call(service.start, node_id, Phase.START, report)
     report.timings["unit_start"] = clock.now() - began
@@ -545,10 +566,17 @@ def roll_step(
     clock: Clock,
     *,
     node_ids: Collection[int] = (),
+    down: Collection[int] = (),
 ) -> Step:
     """Restart remaining[0], unless it has become the active controller while others are
-    still to go: then it moves to the end untouched (the controller is restarted last)."""
+    still to go: then it moves to the end untouched (the controller is restarted last).
+    A broker in `down` (it died) is started instead: start_broker, the same after-start
+    checks, no gate and no stop."""
     node, rest = remaining[0], list(remaining[1:])
+    if node in down:
+        report = start_broker(admin, service, node, settings, clock)
+        report.outcome = "recovered"
+        return Step(node, rest, report)
     if settings.controller_last and rest and _active_controller(admin) == node:
         note = f"active controller is now broker {node}: restarting it last"
         return Step(node, [*rest, node], None, note)
@@ -564,14 +592,15 @@ def roll(
     clock: Clock,
     *,
     skip: SkipRule = None,
+    down: Collection[int] = (),
 ) -> RollReport:
     """Restart node_ids one at a time: order, then roll_step until none remain, then the
     final check; the role runs the same steps. skip: node ids (or a predicate) already
-    done when resuming. Raises RollFailedError (with the report so far) at the first
-    failure."""
+    done when resuming. down: brokers that died, started first (recovery). Raises
+    RollFailedError (with the report so far) at the first failure."""
     is_done = _skipper(skip)
     report = RollReport()
-    queue = order_brokers(node_ids, _active_controller(admin), settings.controller_last)
+    queue = order_brokers(node_ids, _active_controller(admin), settings.controller_last, down)
     report.order = list(queue)
     restarted: list[int] = []
     turns = len(queue) + 1  # each broker once, one more for a controller that moved (as the role)
@@ -584,7 +613,7 @@ def roll(
             continue
         node = queue[0]
         try:
-            step = roll_step(admin, service, queue, settings, clock, node_ids=node_ids)
+            step = roll_step(admin, service, queue, settings, clock, node_ids=node_ids, down=down)
         except RestartError as exc:
             report.brokers.append(_failed_report(exc))
             report.outcome = "failed"
