@@ -222,3 +222,81 @@ def test_reboot_check_fails_the_overridden_host_and_only_it(tmp_path: Path) -> N
     assert OVERRIDE_FILE in str(flagged["error"]), flagged
     for other in set(BROKERS) - {OVERRIDDEN_HOST}:
         assert row(doc, other)["state"] == "ok", row(doc, other)
+
+
+# Last, as it crashes a broker: the incident, found, diagnosed and recovered.
+CRASHED = "kvt-broker2"
+
+
+def playbook(*args: str, tmp: Path, name: str) -> subprocess.CompletedProcess[str]:
+    project = Path(os.environ["MOLECULE_PROJECT_DIRECTORY"])
+    env = dict(
+        os.environ,
+        # The stand-in admin answers for a healthy cluster (no Kafka here), behind the same
+        # KafkaAdmin interface the roll uses; the unit, systemd and the roll are real.
+        PYTHONPATH=f"{project / 'tests' / 'support'}:{project / 'python'}",
+    )
+    return subprocess.run(
+        [
+            *("ansible-playbook", "-i", str(Path(os.environ["MOLECULE_INVENTORY_FILE"]).parent)),
+            *("-e", f"kafka_vmtune_report_dir={tmp}", "-e", f"kafka_vmtune_report_name={name}"),
+            *("-e", "kafka_vmtune_verify_boot=false", *args),
+        ],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+
+
+def wait_for(host: testinfra.host.Host, command: str, want: str, seconds: int = 60) -> str:
+    out = ""
+    for _ in range(seconds * 2):
+        out = host.run(command).stdout.strip()
+        if out == want:
+            return out
+        host.run("sleep 0.5")
+    return out
+
+
+def test_a_broker_that_crashed_is_down_diagnosed_and_started_by_tune_vm(tmp_path: Path) -> None:
+    crashed = testinfra.get_host(f"podman://{CRASHED}")
+    # A unit that does not restart its broker (as one past its start limit), then a crash:
+    # the JVM dies on a SIGSEGV and writes its own hs_err file.
+    dropin = "/etc/systemd/system/kafka.service.d/90-no-restart.conf"
+    crashed.run(
+        f"mkdir -p {os.path.dirname(dropin)} && printf '[Service]\\nRestart=no\\n' > {dropin}"
+        " && systemctl daemon-reload"
+    )
+    assert crashed.run("systemctl kill -s SIGSEGV kafka.service").rc == 0
+    state = wait_for(crashed, "systemctl is-active kafka.service", "failed")
+    assert state == "failed", crashed.run("systemctl status kafka.service").stdout
+
+    # Found: the capacity check reports the broker down, with its crash, and fails.
+    check = playbook("playbooks/capacity_check.yml", tmp=tmp_path, name="down")
+    assert check.returncode != 0, check.stdout[-3000:]
+    down = row(json.loads((tmp_path / "down" / "capacity.json").read_text()), CRASHED)
+    assert down["state"] == "down", down
+    assert down["crashes"] >= 1 and "signal" in str(down["last_crash"]), down
+
+    # Recovered: tune-vm.yml (policy auto) starts it through the roll's after-start checks.
+    tune = playbook(
+        *("-e", "kafka_vmtune_bootstrap_servers=stand-in"),
+        *("-e", "kafka_vmtune_restart_admin_factory=standin_admin:StandInAdmin"),
+        "tune-vm.yml",
+        tmp=tmp_path,
+        name="recover",
+    )
+    assert tune.returncode == 0, tune.stdout[-4000:]
+    assert "down: start it and see it back (recovery)" in tune.stdout
+    assert wait_for(crashed, "systemctl is-active kafka.service", "active") == "active"
+
+    # Afterwards the broker runs and its crash history is kept.
+    after = playbook("playbooks/capacity_check.yml", tmp=tmp_path, name="after")
+    again = row(json.loads((tmp_path / "after" / "capacity.json").read_text()), CRASHED)
+    assert again["state"] != "down" and again["kafka"] is True, again
+    assert again["crashes"] >= 1, again
+    assert after.returncode in (0, 2), after.stdout[-3000:]
+    crashed.run(f"rm -f {dropin} && systemctl daemon-reload")
