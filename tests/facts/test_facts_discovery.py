@@ -235,3 +235,18 @@ def test_unit_main_pid_with_the_real_systemctl_here() -> None:
     if pid1 == "systemd":
         pytest.skip("systemd is running: covered by the unit tests above")
     assert unit_main_pid("kafka.service") is None
+
+
+def test_the_config_of_a_broker_that_is_down_comes_from_its_unit_command() -> None:
+    from kafka_vmtune.facts.discovery import properties_of_command
+    from kafka_vmtune.facts.systemd import exec_argv
+
+    shown = (
+        "{ path=/usr/bin/java ; argv[]=/usr/bin/java -Xmx1g -cp /opt/kafka/libs/* kafka.Kafka"
+        " /etc/kafka/server.properties ; ignore_errors=no ; start_time=[n/a] }"
+    )
+    assert properties_of_command(exec_argv(shown)) == "/etc/kafka/server.properties"
+    script = ["/opt/kafka/bin/kafka-server-start.sh", "-daemon", "/opt/kafka/config/s.properties"]
+    assert properties_of_command(script) == "/opt/kafka/config/s.properties"
+    assert properties_of_command(["/usr/bin/java", "-jar", "other.jar"]) is None
+    assert properties_of_command([]) is None

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .discovery import MAIN_CLASS, main_class_index
+from .systemd import exec_argv
 
 UNIT_WORDS = ("kafka", "confluent-server")
 JOURNAL_ENTRIES = 20_000  # the newest entries per unit, enough for days of a broker's console
@@ -115,18 +116,6 @@ def kafka_units() -> list[str]:
     return units
 
 
-def _exec_argv(value: str) -> list[str]:
-    """argv of `systemctl show -p ExecStart`: `{ path=... ; argv[]=A B C ; ... }`."""
-    start = value.find("argv[]=")
-    if start < 0:
-        return []
-    argv = value[start + len("argv[]=") :].split(" ; ", 1)[0]
-    try:
-        return shlex.split(argv)
-    except ValueError:
-        return argv.split()
-
-
 def add_unit(places: Places, unit: str) -> None:
     """A broker unit's ExecStart, WorkingDirectory and Environment, running or not."""
     out = _run(
@@ -147,7 +136,7 @@ def add_unit(places: Places, unit: str) -> None:
     props = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
     cwd = props.get("WorkingDirectory") or "/"  # systemd's default for system services
     places.add_dir(cwd)
-    argv = _exec_argv(props.get("ExecStart", ""))
+    argv = exec_argv(props.get("ExecStart", ""))
     try:
         env_words = shlex.split(props.get("Environment", ""))
     except ValueError:

@@ -401,3 +401,16 @@ def broker_config(props: dict[str, str]) -> BrokerConfig:
         log_cleaner_threads=_int(props, "log.cleaner.threads", 1),
         background_threads=_int(props, "background.threads", 10),
     )
+
+
+def properties_of_command(argv: list[str]) -> str | None:
+    """The server.properties a broker command line starts with: the argument after
+    kafka.Kafka (java ...), or the first argument of kafka-server-start(.sh). For a unit
+    whose broker is down, so its config and log dirs can still be read."""
+    idx = main_class_index(tuple(argv))
+    if idx is not None and argv[idx] == MAIN_CLASS and idx + 1 < len(argv):
+        return argv[idx + 1]
+    if argv and os.path.basename(argv[0]).startswith("kafka-server-start"):
+        rest = [a for a in argv[1:] if not a.startswith("-")]
+        return rest[0] if rest else None
+    return None

@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import FactsError, InputError
+from ..errors import FactsError, InputError, VmtuneError
 from . import boot, crashes, discovery, logdirs, procfs, systemd, versions
 
 KEY = "vm.max_map_count"
@@ -65,22 +65,33 @@ def gather(
             if how == "search":
                 raise
             raise InputError(f"PID {chosen}: {e}") from e
+    # A broker that does not run: is its unit down (failed or stopped)? Then it is "down",
+    # and its unit's command line still names its config (so its disk is still counted).
+    service = None if process else systemd.unit_state(systemd.unit_name(unit, None, service_name))
     # The broker's paths as it sees them, read through its root when it is in a container.
     prefix = _root_prefix(chosen, proc) if chosen is not None else ""
     props_path = server_properties or (kproc.server_properties if kproc else None)
+    from_unit = props_path is None and service is not None
+    if from_unit and service is not None:
+        props_path = discovery.properties_of_command([str(a) for a in service.get("argv", [])])
     props: dict[str, str] = {}
     config: discovery.BrokerConfig | None = None
     if props_path is not None:
-        props = discovery.load_properties(props_path if server_properties else prefix + props_path)
-        config = discovery.broker_config(props)
+        try:
+            props = discovery.load_properties(
+                props_path if server_properties else prefix + props_path
+            )
+            config = discovery.broker_config(props)
+        except VmtuneError:
+            if not from_unit:
+                raise
+            props_path = None  # a down broker's unit may name a file that is gone
     scan = None
     if config is not None:
         scan_prefix = "" if server_properties else prefix
         scan = logdirs.scan_log_dirs(tuple(scan_prefix + d for d in config.log_dirs))
     version = kproc.version if kproc else None
     live = procfs.read_max_map_count(proc)
-    # A broker that does not run: is its unit down (failed or stopped)? Then it is "down".
-    service = None if process else systemd.unit_state(systemd.unit_name(unit, None, service_name))
     found = crashes.diagnose([], crash_days * 86400)["crashes"] if crash_days > 0 else []
     return HostFacts(
         chosen=chosen,

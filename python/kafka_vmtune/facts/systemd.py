@@ -5,9 +5,11 @@ from __future__ import annotations
 import math
 import os
 import re
+import shlex
 import shutil
 import subprocess
 from dataclasses import dataclass
+from typing import Any
 
 # systemd.time(7) units, longest spelling first so "min" is not read as "m" + "in".
 _UNITS = {
@@ -96,7 +98,20 @@ def stop_timeout(unit: str) -> StopTimeout:
         return StopTimeout(unit, None, raw, f"cannot parse TimeoutStopUSec={raw!r}")
 
 
+def exec_argv(value: str) -> list[str]:
+    """argv of `systemctl show -p ExecStart`: `{ path=... ; argv[]=A B C ; ... }`."""
+    start = value.find("argv[]=")
+    if start < 0:
+        return []
+    argv = value[start + len("argv[]=") :].split(" ; ", 1)[0]
+    try:
+        return shlex.split(argv)
+    except ValueError:
+        return argv.split()
+
+
 _STATE_PROPS = (
+    "ExecStart",
     "LoadState",
     "ActiveState",
     "SubState",
@@ -108,7 +123,7 @@ _STATE_PROPS = (
 )
 
 
-def unit_state(unit: str) -> dict[str, object] | None:
+def unit_state(unit: str) -> dict[str, Any] | None:
     """What systemd says of a unit (loaded units only); None without systemd or unit."""
     systemctl = shutil.which("systemctl")
     if systemctl is None or not os.path.isdir("/run/systemd/system"):
@@ -134,9 +149,10 @@ def unit_state(unit: str) -> dict[str, object] | None:
         "exit_status": number("ExecMainStatus"),
         "restarts": number("NRestarts"),
         "main_pid": number("MainPID"),
+        "argv": exec_argv(props.get("ExecStart", "")),
     }
 
 
-def is_down(state: dict[str, object] | None) -> bool:
+def is_down(state: dict[str, Any] | None) -> bool:
     """A broker unit that exists but does not run: failed, or stopped (inactive)."""
     return state is not None and state.get("active") in ("failed", "inactive")
