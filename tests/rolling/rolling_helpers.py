@@ -38,7 +38,7 @@ class Run:
         for block in re.split(r"^TASK \[", self.out, flags=re.MULTILINE)[1:]:
             name, _, body = block.partition("]")
             if re.search(r"^(ok|changed|fatal|failed): ", body, re.MULTILINE):
-                names.append(name.removeprefix("rolling_restart : "))
+                names.append(re.sub(r"^[\w.]*rolling_restart : ", "", name))
         return names
 
 
