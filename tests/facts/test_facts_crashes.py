@@ -220,3 +220,21 @@ def test_durations() -> None:
     for bad in ("", "h", "5", "5y", "-5m"):
         with pytest.raises(InputError):
             parse_duration(bad)
+
+
+def test_check_counts_the_crashes_in_its_line_perfdata_and_metrics() -> None:
+    """`kafka-vmtune check` says how many crashes the host report found, and which."""
+    from crash_support import CLI, isolated
+
+    prom = "/tmp/kvt.prom"
+    with evidence_dir() as path:
+        hs_err = path / "hs_err_pid8080.log"
+        hs_err.write_bytes(at_limit_hs_err(65530))
+        r = isolated(
+            f"{CLI} check --prometheus {prom}; echo rc=$?; cat {prom}",
+            {"hs_err_pid8080.log": hs_err},
+        )
+    line = r.stdout.splitlines()[0]
+    assert "1 crash(es) (1 from vm.max_map_count)" in line, r.stdout + r.stderr
+    assert "crashes=1" in line.split("|", 1)[1]
+    assert 'kafka_vmtune_crashes{cause="vm.max_map_count"} 1' in r.stdout

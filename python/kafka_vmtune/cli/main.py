@@ -106,18 +106,22 @@ def cmd_check(args: argparse.Namespace) -> int:
     warn = float(settings.number(settings.parse("warn_ratio", args.warn)))
     critical = float(settings.number(settings.parse("critical_ratio", args.critical)))
     thresholds = f"{int(limit * warn)};{int(limit * critical)};0;{limit}"
-    perf = [f"required={rec['required']};{thresholds}"]
+    # The crashes the host report found (kafka_vmtune_crash_days, 7 by default): one scan.
+    crashes = report.get("crashes") or []
+    from_limit = sum(1 for c in crashes if c.get("cause") == "vm.max_map_count")
+    perf = [f"required={rec['required']};{thresholds}", f"crashes={len(crashes)}"]
     if st["used"] is not None:
         perf.insert(0, f"used={st['used']};{thresholds}")
     if args.prometheus:
-        from ..facts.crashes import diagnose
-
-        crashes = diagnose([], prometheus.CRASH_WINDOW_S)["crashes"]
         text = prometheus.render(report) + prometheus.render_crashes(crashes)
         prometheus.write_atomic(args.prometheus, text)
+    crash_text = (
+        f", {len(crashes)} crash(es) ({from_limit} from vm.max_map_count)" if crashes else ""
+    )
     print(
         f"KAFKA-VMTUNE {st['level'].upper()} - used {used} of {limit} map areas,"
-        f" required {rec['required']}, recommended {rec['recommended']} | {' '.join(perf)}"
+        f" required {rec['required']}, recommended {rec['recommended']}{crash_text}"
+        f" | {' '.join(perf)}"
     )
     for reason in st["reasons"]:
         print(reason)
