@@ -49,6 +49,12 @@ def _can_isolate() -> str | None:
     return None if probe.returncode == 0 else f"unshare refused here: {probe.stderr.strip()}"
 
 
+def _top_under_tmp(path: Path) -> Path | None:
+    """/tmp/NAME when path is inside /tmp (the directory to keep visible), else None."""
+    parts = path.parts
+    return Path("/tmp", parts[2]) if len(parts) > 2 and parts[1] == "tmp" else None
+
+
 def isolated(
     shell: str, tmp_files: dict[str, Path] | None = None
 ) -> subprocess.CompletedProcess[str]:
@@ -56,8 +62,24 @@ def isolated(
     reason = _can_isolate()
     if reason:
         pytest.skip(reason)
-    setup = ["mount -t tmpfs kvt-diagnose-tmp /tmp"]
-    for name, src in (tmp_files or {}).items():
+    with tempfile.TemporaryDirectory(prefix="kvt-keep-", dir="/var/tmp") as keep:
+        return _run_isolated(shell, tmp_files or {}, keep)
+
+
+def _run_isolated(
+    shell: str, tmp_files: dict[str, Path], keep: str
+) -> subprocess.CompletedProcess[str]:
+    setup = []
+    # A checkout (and its .venv) that lives under /tmp, as a CI clone may, stays visible at
+    # its own path in the private /tmp: held at `keep` while the tmpfs goes on, bound back.
+    top = _top_under_tmp(Path(__file__).resolve())
+    if top is not None:
+        setup.append(f"mount --bind {shlex.quote(str(top))} {shlex.quote(keep)}")
+    setup.append("mount -t tmpfs kvt-diagnose-tmp /tmp")
+    if top is not None:
+        setup.append(f"mkdir -p {shlex.quote(str(top))}")
+        setup.append(f"mount --bind {shlex.quote(keep)} {shlex.quote(str(top))}")
+    for name, src in tmp_files.items():
         setup.append(f"cp -P {shlex.quote(str(src))} /tmp/{shlex.quote(name)}")
     return subprocess.run(
         [
