@@ -13,7 +13,12 @@ own code add per broker, from the first gate to the end of the final health chec
 
 Real: molecule/kafka_cluster (three KRaft nodes in podman) rolled by tune-vm.yml with
 policy always; bare per broker = stop (systemctl stop + PID exit) + unit start +
-registration + catch-up, from the roll report; total = first gate to last election.
+registration + catch-up, from the roll report; total = first gate to last election. In the
+same run, under the same client load (a producer with acks=all and a consumer), the same
+cluster is then rolled the naive way (`systemctl restart` per broker, a fixed 20 s sleep,
+no gate, no election); both are printed side by side: roll time, produce errors, p99 and
+max produce latency during the roll, moments below min.insync.replicas, partitions on
+their preferred leader at the end, leaders per broker.
 Simulated: tests/support/simulated.py on a virtual clock with per-broker durations of
 a production-sized broker; bare = its stop + start + catch-up delays; total = roll() time.
 """
@@ -29,6 +34,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "python"))
@@ -86,34 +92,118 @@ def simulated(poll: float, brokers: int = 6) -> Result:
 
 
 def real() -> Result:
-    """Roll molecule/kafka_cluster through tune-vm.yml and read the roll report."""
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    subprocess.run([str(REPO / "molecule" / "setup.sh")], cwd=REPO, env=env, check=True)
-    for line in (REPO / ".cache" / "molecule.env").read_text().splitlines():
-        if line.startswith("export "):
-            key, _, value = line.removeprefix("export ").partition("=")
-            env[key] = value
+    """Roll molecule/kafka_cluster through tune-vm.yml (policy always) under client load,
+    then roll the same cluster the naive way under the same load; print both side by side."""
+    sys.path.insert(0, str(REPO / "tests" / "kafka"))
+    from kafka_helpers import HOSTS, bootstrap_servers, molecule, molecule_env
+
     with tempfile.TemporaryDirectory(prefix="kvt-bench-roll-") as tmp:
-        env["KVT_KC_REPORT_DIR"] = tmp
-
-        def molecule(action: str) -> None:
-            subprocess.run(
-                ["molecule", action, "-s", "kafka_cluster"], cwd=REPO, env=env, check=True
-            )
-
+        env = molecule_env(Path(tmp))
+        log = Path(tmp) / "molecule.log"
+        molecule("destroy", env, log)
         try:
-            for action in ("destroy", "create", "prepare", "converge"):
-                molecule(action)
+            for action in ("create", "prepare"):
+                if molecule(action, env, log) != 0:
+                    sys.exit(f"molecule {action} failed: see {log}")
+            bootstrap = bootstrap_servers(env)
+            ours = under_load(bootstrap, lambda: molecule("converge", env, log) == 0)
+            naive = under_load(bootstrap, lambda: naive_roll(HOSTS, env))
+            [path] = sorted((Path(tmp) / "rolling-restart").glob("2*.json"))[-1:]
+            brokers = json.loads(path.read_text())["brokers"]
         finally:
-            molecule("destroy")
-        [path] = sorted((Path(tmp) / "rolling-restart").glob("2*.json"))[-1:]
-        brokers = json.loads(path.read_text())["brokers"]
+            molecule("destroy", env, log)
+    print(impact_table(("kafka-vmtune roll", ours), ("naive roll", naive)))
     total = max(b["finished_at"] for b in brokers) - min(b["began_at"] for b in brokers)
     bare = sum(
         sum(b["seconds"][k] for k in ("stop", "unit_start", "registered", "catch_up"))
         for b in brokers
     )
     return Result("REAL cluster (molecule/kafka_cluster, KAFKA_HOME)", len(brokers), total, bare)
+
+
+NAIVE_SLEEP_S = 20.0  # what the common playbooks wait after each `systemctl restart`
+
+
+def naive_roll(hosts: tuple[str, ...], env: dict[str, str]) -> bool:
+    """systemctl restart per broker, a fixed sleep, no gate, no election."""
+    for host in hosts:
+        r = subprocess.run(
+            ["podman", "exec", host, "systemctl", "restart", "kafka.service"],
+            env=env,
+            check=False,
+            timeout=900,
+        )
+        if r.returncode != 0:
+            return False
+        time.sleep(NAIVE_SLEEP_S)
+    return True
+
+
+def under_load(bootstrap: str, roll_it: Any) -> dict[str, Any]:
+    """Run one roll while a producer (acks=all) and a consumer run; what the clients saw."""
+    from kafka_helpers import Load, percentile
+
+    load = Load(bootstrap)
+    load.start()
+    try:
+        time.sleep(10)
+        began = time.monotonic()
+        ok = bool(roll_it())
+        ended = time.monotonic()
+        time.sleep(10)
+        load.wait_consumed(timeout=180)
+    finally:
+        load.stop()
+    during = load.latencies(began, ended)
+    return {
+        "ok": ok,
+        "seconds": ended - began,
+        "errors": len(load.errors),
+        "p99_ms": percentile(during, 0.99) * 1000,
+        "max_ms": max(during, default=0.0) * 1000,
+        "below_min_isr": len(load.below_min_isr),
+        "preferred": preferred_share(bootstrap),
+        "leaders": leaders_per_broker(bootstrap),
+    }
+
+
+def leaders_per_broker(bootstrap: str) -> dict[int, int]:
+    from confluent_kafka.admin import AdminClient
+    from kafka_helpers import TOPIC
+
+    meta = AdminClient({"bootstrap.servers": bootstrap}).list_topics(TOPIC, timeout=30)
+    counts: dict[int, int] = {}
+    for p in meta.topics[TOPIC].partitions.values():
+        counts[p.leader] = counts.get(p.leader, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def preferred_share(bootstrap: str) -> str:
+    from confluent_kafka.admin import AdminClient
+    from kafka_helpers import TOPIC
+
+    meta = AdminClient({"bootstrap.servers": bootstrap}).list_topics(TOPIC, timeout=30)
+    parts = list(meta.topics[TOPIC].partitions.values())
+    on = sum(1 for p in parts if p.replicas and p.leader == p.replicas[0])
+    return f"{on}/{len(parts)}"
+
+
+def impact_table(*rolls: tuple[str, dict[str, Any]]) -> str:
+    rows = [
+        ("completed", lambda r: "yes" if r["ok"] else "NO"),
+        ("roll time (s)", lambda r: f"{r['seconds']:.1f}"),
+        ("produce errors", lambda r: str(r["errors"])),
+        ("p99 produce latency (ms)", lambda r: f"{r['p99_ms']:.1f}"),
+        ("max produce latency (ms)", lambda r: f"{r['max_ms']:.1f}"),
+        ("moments below min ISR", lambda r: str(r["below_min_isr"])),
+        ("partitions on preferred leader", lambda r: r["preferred"]),
+        ("leaders per broker", lambda r: str(r["leaders"])),
+    ]
+    width = max(len(name) for name, _ in rows)
+    out = [" " * width + "  " + "  ".join(f"{name:>22}" for name, _ in rolls)]
+    for label, cell in rows:
+        out.append(f"{label:<{width}}  " + "  ".join(f"{cell(r):>22}" for _, r in rolls))
+    return "\n".join(out)
 
 
 UNIT = "kvt-bench-broker.service"
