@@ -126,7 +126,7 @@ class Systemd:
             f"{k}={props.get(k, '?')}"
             for k in ("ActiveState", "SubState", "Result", "ExecMainStatus")
         )
-        _, journal = self.run(
+        _rc, journal = self.run(
             f"journalctl -u {shlex.quote(self.unit)} -n {JOURNAL_LINES} --no-pager -o cat"
         )
         return (
@@ -138,7 +138,7 @@ class Systemd:
 def _admin(p: dict[str, Any], quorum: QuorumState | None) -> Any:
     factory: Any = ConfluentAdmin
     if p["admin_factory"]:
-        module, _, name = p["admin_factory"].partition(":")
+        module, _sep, name = p["admin_factory"].partition(":")
         factory = getattr(importlib.import_module(module), name)
     return factory(
         p["bootstrap_servers"],

@@ -126,7 +126,7 @@ def _admin(module: Any) -> Any:
             module.fail_json(msg=f"quorum_replication: {exc}")
     factory: Any = ConfluentAdmin
     if p["admin_factory"]:
-        module_name, _, name = p["admin_factory"].partition(":")
+        module_name, _sep, name = p["admin_factory"].partition(":")
         factory = getattr(importlib.import_module(module_name), name)
     try:
         return factory(

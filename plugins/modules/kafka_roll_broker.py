@@ -36,7 +36,10 @@ options:
     elements: int
     default: []
   unit: {description: The broker's systemd unit., type: str, required: true}
-  host: {description: The broker's inventory name, for messages., type: str, default: "?"}
+  host:
+    description: The broker's inventory name (in messages).
+    type: str
+    default: "?"
   bootstrap_servers: {description: "host:port,... of the cluster, as the control node reaches it.", type: str, required: true}
   client_config: {description: librdkafka settings (security)., type: dict, default: {}}
   gate_timeout: {description: Seconds the gate may wait., type: float, default: 600.0}
@@ -70,7 +73,17 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-remaining: {description: What is left to roll, in order., returned: always, type: list, elements: int}
-deferred: {description: The broker moved to the end untouched (it became the controller)., returned: always, type: bool}
-report: {description: The broker's phase report (timings, waits, partitions)., returned: always, type: dict}
+remaining:
+  description: What is left to roll (in order).
+  returned: always
+  type: list
+  elements: int
+deferred:
+  description: The broker moved to the end untouched (it became the active controller).
+  returned: always
+  type: bool
+report:
+  description: The broker's phase report - timings, waits and partitions led.
+  returned: always
+  type: dict
 """

@@ -118,4 +118,11 @@ def test_the_incident_map_failed_at_the_default_limit_and_fixed_by_the_recommend
     )
     assert measured <= rec["required"] <= rec["recommended"]
     live = cli_json("inspect", "--pid", str(broker.pid))
-    assert live["status"]["level"] == "ok", live["status"]["reasons"]
+    reasons = live["status"]["reasons"]
+    # Use and need are well within the raised limit. What is left to say: the value is live
+    # only (nothing persists it at boot here), and the crash at the old limit, kept in the
+    # history (its hs_err is in the broker's working directory), no longer at the limit.
+    assert not [r for r in reasons if "map areas (" in r and "crashed" not in r], reasons
+    assert live["status"]["level"] in ("ok", "warn"), reasons
+    crashed = [r for r in reasons if "crashed" in r]
+    assert all(f"the limit is now {rec['recommended']}" in r for r in crashed), reasons
