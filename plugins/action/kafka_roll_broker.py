@@ -19,6 +19,8 @@ from ansible.plugins.action import ActionBase
 # The collection's one package, through module_utils: the same code on any controller
 # (checkout, installed collection, AWX execution environment).
 from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.facts.systemd import (
+    StopTimeout,
+    show_properties,
     timespan_seconds,
 )
 from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.restart.admin import (
@@ -84,7 +86,7 @@ class Systemd:
         rc, out = self.run(f"systemctl show --property={PROPS} {shlex.quote(self.unit)}")
         if rc != 0:
             raise RuntimeError(f"systemctl show {self.unit} failed: {out}")
-        return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+        return show_properties(out)
 
     def stop(self, node_id: int) -> None:
         props = self.show()
@@ -94,7 +96,8 @@ class Systemd:
                 "kafka_vmtune_unit (or kafka_vmtune_service_name) to the broker's unit"
             )
         self.timeout_stop = props.get("TimeoutStopUSec", "")
-        if timespan_seconds(self.timeout_stop) < self._budget:
+        stop = StopTimeout(self.unit, timespan_seconds(self.timeout_stop), self.timeout_stop, None)
+        if stop.short(self._budget):  # the tune report's rule (facts.systemd)
             self.warnings.append(
                 f"{self.unit} on {self._host} has TimeoutStopSec {self.timeout_stop}, below the "
                 f"{self._budget:g} s a controlled shutdown may take: systemd would SIGKILL the "

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .discovery import MAIN_CLASS, main_class_index
-from .systemd import exec_argv
+from .systemd import exec_argv, show_properties
 
 UNIT_WORDS = ("kafka", "confluent-server")
 JOURNAL_ENTRIES = 20_000  # the newest entries per unit, enough for days of a broker's console
@@ -133,7 +133,7 @@ def add_unit(places: Places, unit: str) -> None:
     )
     if out is None:
         return
-    props = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+    props = show_properties(out)
     cwd = props.get("WorkingDirectory") or "/"  # systemd's default for system services
     places.add_dir(cwd)
     argv = exec_argv(props.get("ExecStart", ""))

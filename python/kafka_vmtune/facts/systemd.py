@@ -54,6 +54,11 @@ def timespan_seconds(value: object) -> float:
     return total
 
 
+def show_properties(text: str) -> dict[str, str]:
+    """`systemctl show` output (KEY=VALUE lines) as a dict."""
+    return dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
+
+
 def unit_name(configured: str | None, reported: str | None, service_name: str) -> str:
     """The broker's unit: the operator's, else the one the broker was found by, else the
     service name; `.service` added when no suffix is given."""
@@ -83,7 +88,7 @@ def stop_timeout(unit: str) -> StopTimeout:
         text=True,
         check=False,
     )
-    props = dict(line.split("=", 1) for line in r.stdout.splitlines() if "=" in line)
+    props = show_properties(r.stdout)
     if r.returncode != 0 or props.get("LoadState") not in (None, "loaded"):
         why = (
             (r.stderr.strip() or f"rc {r.returncode}").splitlines()[0]
@@ -133,7 +138,7 @@ def unit_state(unit: str) -> dict[str, Any] | None:
         r = subprocess.run(args, capture_output=True, text=True, timeout=30, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return None
-    props = dict(line.split("=", 1) for line in r.stdout.splitlines() if "=" in line)
+    props = show_properties(r.stdout)
     if r.returncode != 0 or props.get("LoadState") != "loaded":
         return None
 

@@ -26,10 +26,6 @@ STATES = ("unreachable", "failed", "down", "critical", "warn", "no-kafka", "ok")
 Report = Mapping[str, Any]
 
 
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
 def _get(data: Any, *keys: str) -> Any:
     """data[k1][k2]... or None when any level is missing or null."""
     for key in keys:
