@@ -1,5 +1,7 @@
 #!/usr/bin/python
-"""Ansible module: write the fleet capacity report (capacity.md, capacity.json) on the control node."""
+# The documentation of the capacity_report action (plugins/action/capacity_report.py), which
+# writes the report on the control node; there is no module code to run on a host.
+"""Documentation of the capacity_report action plugin."""
 
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ description:
   - Builds one row per host from the hosts' reports (unreachable and failed hosts included,
     as such) with kafka_vmtune.report.fleet_report, writes capacity.md and capacity.json into
     I(dest)/I(name) and points I(dest)/latest at it.
-  - Runs on the control node. Writing the report is its product, also in check mode.
+  - An action - it runs in the control node's Ansible process (no module shipped, no payload
+    of every host report) and writes the report, its product, also in check mode.
 options:
   hosts:
     description: "Per host: state, report, error, change."
@@ -95,67 +98,3 @@ down:
   type: list
   elements: str
 """
-
-import os
-
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.report.fleet_report import (
-    build_fleet,
-    point_latest,
-    problem_hosts,
-    summary_lines,
-    write_fleet_report,
-)
-
-
-def main() -> None:
-    module = AnsibleModule(
-        argument_spec={
-            "hosts": {"type": "dict", "required": True},
-            "dest": {"type": "path", "required": True},
-            "name": {"type": "str", "required": True},
-            "mode": {"type": "str", "default": "report", "choices": ["report", "check", "apply"]},
-            "fail_on_critical": {"type": "bool", "default": True},
-            "fail_on_down": {"type": "bool", "default": True},
-            "generated_at": {"type": "str", "default": ""},
-        },
-        supports_check_mode=True,
-    )
-    p = module.params
-    if "/" in p["name"] or p["name"] in ("", ".", "..", "latest"):
-        module.fail_json(msg=f"name must be a plain directory name, not {p['name']!r}")
-    fleet = build_fleet(p["hosts"], mode=p["mode"], generated_at=p["generated_at"])
-    directory = os.path.join(p["dest"], p["name"])
-    try:
-        md_path, json_path = write_fleet_report(fleet, directory)
-        point_latest(directory)
-    except OSError as exc:
-        module.fail_json(msg=f"cannot write the capacity report into {directory}: {exc}")
-    lines = summary_lines(fleet)
-    problems = problem_hosts(
-        fleet, fail_on_critical=p["fail_on_critical"], fail_on_down=p["fail_on_down"]
-    )
-    states = {r["host"]: r["state"] for r in fleet["hosts"]}
-    message = (
-        f"{len(problems)} host(s) need attention: "
-        + ", ".join(f"{h} ({states[h]})" for h in problems)
-        + f". See {md_path}"
-    )
-    module.exit_json(
-        changed=True,
-        table="\n".join([*lines, f"report: {md_path} (+ capacity.json)"]),
-        markdown=md_path,
-        json=json_path,
-        summary=fleet["summary"],
-        lines=lines,
-        problems=problems,
-        message=message if problems else "",
-        down=[r["host"] for r in fleet["hosts"] if r["state"] == "down"],
-        critical=[r["host"] for r in fleet["hosts"] if r["state"] == "critical"],
-        # Not "unreachable": Ansible reads that result key as the control node being unreachable.
-        not_reported=[r["host"] for r in fleet["hosts"] if r["state"] in ("unreachable", "failed")],
-    )
-
-
-if __name__ == "__main__":
-    main()

@@ -86,20 +86,12 @@ EXAMPLES = r"""
     unit: kafka.service
     headroom: 2.0
 
-- name: Print the model's breakdown
+- name: Print the measurement, the model and the plan (rendered on the control node)
   ansible.builtin.debug:
-    msg: "{{ ansible_facts.kafka_vmtune.plan }}"
+    msg: "{{ ansible_facts.kafka_vmtune | kafka_vmtune.kafka.host_breakdown }}"
 """
 
 RETURN = r"""
-breakdown:
-  description: The measurement, the model in one line and the plan, the block tune-vm.yml prints per host.
-  returned: success
-  type: str
-model_table:
-  description: The model term by term with the source of each value (printed at -v).
-  returned: success
-  type: str
 ansible_facts:
   description: kafka_vmtune, the host report (schema 2, with its plan; see the README).
   returned: success
@@ -108,18 +100,11 @@ ansible_facts:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune import settings
-from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.contracts import (
-    as_json,
-)
 from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.errors import (
     VmtuneError,
 )
 from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.pipeline import (
     inspect_host,
-)
-from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.report.render import (
-    breakdown,
-    model_table,
 )
 
 
@@ -131,12 +116,9 @@ def main() -> None:
         report = inspect_host(**module.params)
     except VmtuneError as exc:  # InputError, FactsError: one clear line
         module.fail_json(msg=str(exc))
-    module.exit_json(
-        changed=False,
-        ansible_facts={"kafka_vmtune": report},
-        breakdown=breakdown(as_json(report)),
-        model_table=model_table(report["model"]),
-    )
+    # Rendering for people is the control node's job (filter host_breakdown): the broker
+    # compiles and runs only the measuring code.
+    module.exit_json(changed=False, ansible_facts={"kafka_vmtune": report})
 
 
 if __name__ == "__main__":

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
-from typing import Any, Mapping, Union
+from typing import Any, Mapping, NamedTuple, Union
 
 from .errors import InputError
 
@@ -19,8 +18,7 @@ INT_MAX = 2**31 - 1
 Value = Union[None, bool, int, float, str]
 
 
-@dataclass(frozen=True)
-class Setting:
+class Setting(NamedTuple):
     name: str  # without the kafka_vmtune_ prefix the inventory uses
     kind: str  # "int", "float", "bool", "path", "conf", "str"
     default: Value

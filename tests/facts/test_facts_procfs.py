@@ -31,7 +31,7 @@ def own_maps() -> MapsUsage:
 
 
 def delta(after: MapsUsage, before: MapsUsage) -> dict[str, int]:
-    return {k: getattr(after, k) - getattr(before, k) for k in MapsUsage.__dataclass_fields__}
+    return {k: getattr(after, k) - getattr(before, k) for k in MapsUsage._fields}
 
 
 def index_file(directory: Path, name: str, size: int = 4096) -> Path:

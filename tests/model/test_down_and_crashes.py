@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +44,7 @@ def report_for(tmp_path: Path, **facts: Any) -> dict[str, Any]:
         root=str(tmp_path),
         sysctl_file=str(opts["sysctl_file"]),
     )
-    f = dataclasses.replace(base, process=None, chosen=None, others=[], **facts)
+    f = base._replace(process=None, chosen=None, others=[], **facts)
     sizing = size_host(
         f,
         headroom=1.5,

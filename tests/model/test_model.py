@@ -137,7 +137,7 @@ def test_thread_estimate_grows_with_every_pool_and_with_cpus(
     field: str, more: int, cpus: int
 ) -> None:
     base = ThreadConfig(brokers=2)
-    bigger = ThreadConfig(**{**base.__dict__, field: getattr(base, field) + more})
+    bigger = base._replace(**{field: getattr(base, field) + more})
     assert estimate_threads(bigger, cpus) > estimate_threads(base, cpus)
     assert estimate_threads(base, cpus * 2) >= estimate_threads(base, cpus)
 

@@ -14,7 +14,7 @@ import os
 import shlex
 import subprocess
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .discovery import MAIN_CLASS, main_class_index
 from .systemd import exec_argv, show_properties
@@ -24,15 +24,15 @@ JOURNAL_ENTRIES = 20_000  # the newest entries per unit, enough for days of a br
 _TIMEOUT = 30
 
 
-@dataclass
 class Places:
     """Directories (their files, not subdirectories), single files, hs_err name patterns
     from -XX:ErrorFile, and systemd units whose journal is read."""
 
-    dirs: list[str] = field(default_factory=list)
-    files: list[str] = field(default_factory=list)
-    patterns: set[str] = field(default_factory=set)
-    units: list[str] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.dirs: list[str] = []
+        self.files: list[str] = []
+        self.patterns: set[str] = set()
+        self.units: list[str] = []
 
     def add_dir(self, path: str | None) -> None:
         if path and os.path.isabs(path) and path not in self.dirs:
@@ -156,8 +156,7 @@ def add_unit(places: Places, unit: str) -> None:
         places.units.append(unit)
 
 
-@dataclass(frozen=True)
-class JournalLine:
+class JournalLine(NamedTuple):
     time: float  # epoch seconds
     pid: int | None
     text: str

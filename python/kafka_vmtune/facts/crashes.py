@@ -121,11 +121,11 @@ def _crash_from_banner(c: ConsoleCrash, when: float | None, where: str) -> Crash
     return crash
 
 
-@dataclass
 class _Found:
-    crashes: list[Crash] = field(default_factory=list)
-    by_hs_err: dict[str, Crash] = field(default_factory=dict)
-    map_failed: list[tuple[float | None, str]] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.crashes: list[Crash] = []
+        self.by_hs_err: dict[str, Crash] = {}
+        self.map_failed: list[tuple[float | None, str]] = []
 
     def banner(self, c: ConsoleCrash, when: float | None, where: str) -> None:
         """Attach a console banner to the crash it reports, else record it on its own."""

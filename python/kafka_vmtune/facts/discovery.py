@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..errors import FactsError, InputError
 from .versions import kafka_version_from_libs
@@ -103,8 +103,7 @@ def unit_main_pid_or_reason(unit: str) -> tuple[int | None, str | None]:
     return int(value), None
 
 
-@dataclass(frozen=True)
-class KafkaProcess:
+class KafkaProcess(NamedTuple):
     pid: int
     cmdline: tuple[str, ...]
     server_properties: str | None
@@ -329,8 +328,7 @@ def load_properties(path: str) -> dict[str, str]:
     return parse_properties(data.decode("latin-1"))
 
 
-@dataclass(frozen=True)
-class BrokerConfig:
+class BrokerConfig(NamedTuple):
     log_dirs: tuple[str, ...]
     node_id: int | None
     process_roles: tuple[str, ...]

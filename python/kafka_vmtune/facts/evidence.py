@@ -8,12 +8,11 @@ counted chunk by chunk. Logs and console files: their last 8 MiB, at most 64 MiB
 
 from __future__ import annotations
 
-import dataclasses
 import fnmatch
 import os
 import stat
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .crash_sources import Places
 from .hs_err import HsErr, parse_hs_err
@@ -26,14 +25,14 @@ MAX_ENTRIES = 20_000  # directory entries looked at per directory
 _CHUNK = 16 * 1024 * 1024
 
 
-@dataclass
 class Reader:
     """Opens evidence only inside the searched directories; counts what it refuses."""
 
-    dirs: set[str]
-    files: set[str]
-    skipped: list[str] = field(default_factory=list)
-    log_budget: int = LOG_BUDGET
+    def __init__(self, dirs: set[str], files: set[str], log_budget: int = LOG_BUDGET) -> None:
+        self.dirs = dirs
+        self.files = files
+        self.skipped: list[str] = []
+        self.log_budget = log_budget
 
     def allowed(self, path: str) -> str | None:
         real = os.path.realpath(path)
@@ -70,7 +69,7 @@ class Reader:
             tail = _pread(fd, st.st_size - TAIL, TAIL)
             parsed = parse_hs_err(head + b"\n\n" + tail, path, st.st_mtime)
             areas = _count_section(fd, head.find(b"\nDynamic libraries:\n"), st.st_size)
-            return dataclasses.replace(parsed, map_areas=areas)
+            return parsed._replace(map_areas=areas)
         finally:
             os.close(fd)
 
@@ -125,8 +124,7 @@ def _count_section(fd: int, start: int, size: int) -> int | None:
     return None
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     path: str
     kind: str  # hs_err | text (console output or a Kafka log)
     mtime: float

@@ -6,8 +6,7 @@ Standard library only. The result feeds sizing (sizing.host) and the report (rep
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..errors import FactsError, InputError, VmtuneError
 from . import boot, crashes, discovery, logdirs, procfs, systemd, versions
@@ -15,8 +14,7 @@ from . import boot, crashes, discovery, logdirs, procfs, systemd, versions
 KEY = "vm.max_map_count"
 
 
-@dataclass(frozen=True)
-class HostFacts:
+class HostFacts(NamedTuple):
     chosen: int | None  # the broker's PID
     others: list[int]  # other kafka.Kafka JVMs on the host
     unit: str | None

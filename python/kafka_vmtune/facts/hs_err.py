@@ -12,7 +12,7 @@ from __future__ import annotations
 import calendar
 import re
 import time
-from dataclasses import dataclass
+from typing import NamedTuple
 
 MAP_FAILED = b"Map failed"
 # The JVM's own out-of-memory death, on its console and in the hs_err header.
@@ -39,8 +39,7 @@ HEADER_BYTES = 16 * 1024
 SECTION_END = b"\n\n"
 
 
-@dataclass(frozen=True)
-class Fatal:
+class Fatal(NamedTuple):
     """What the JVM said it died of (hs_err header or console block)."""
 
     kind: str  # native | heap | signal | other
@@ -48,8 +47,7 @@ class Fatal:
     pid: int | None
 
 
-@dataclass(frozen=True)
-class HsErr:
+class HsErr(NamedTuple):
     fatal: Fatal
     time: float | None  # epoch seconds, from `Time:`
     map_failed: bool  # an OutOfMemoryError "Map failed" is among the recorded events
@@ -164,8 +162,7 @@ def parse_hs_err(data: bytes, name: str, mtime: float | None) -> HsErr:
     )
 
 
-@dataclass(frozen=True)
-class ConsoleCrash:
+class ConsoleCrash(NamedTuple):
     """A fatal-error banner the JVM printed on its console (kafkaServer.out, the journal)."""
 
     fatal: Fatal

@@ -11,7 +11,7 @@ import os
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..errors import InputError
 
@@ -22,8 +22,7 @@ _DELETED_INDEX = (".index.deleted", ".timeindex.deleted")
 _BATCH = 64
 
 
-@dataclass(frozen=True)
-class LogDirScan:
+class LogDirScan(NamedTuple):
     log_dirs: tuple[str, ...]
     partitions: int
     segments: int

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..errors import FactsError
 
@@ -25,8 +25,7 @@ _DELETED_SUFFIXES = tuple(
 )
 
 
-@dataclass(frozen=True)
-class MapsUsage:
+class MapsUsage(NamedTuple):
     total: int  # lines in /proc/PID/maps
     index_areas: int  # areas mapping index files (live + leaked + deleted)
     index_files_mapped: int  # distinct live index paths mapped
@@ -72,8 +71,7 @@ def classify_maps(lines: Iterable[str]) -> MapsUsage:
     )
 
 
-@dataclass(frozen=True)
-class ProcessFacts:
+class ProcessFacts(NamedTuple):
     pid: int
     comm: str
     threads: int

@@ -14,7 +14,7 @@ import fnmatch
 import os
 import stat
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..errors import FactsError
 
@@ -28,15 +28,13 @@ CONF_DIRS = (
 SYSCTL_CONF = "/etc/sysctl.conf"
 
 
-@dataclass(frozen=True)
-class SysctlSetting:
+class SysctlSetting(NamedTuple):
     path: str
     line: int
     value: str
 
 
-@dataclass(frozen=True)
-class BootValue:
+class BootValue(NamedTuple):
     key: str
     value: str | None
     source: SysctlSetting | None

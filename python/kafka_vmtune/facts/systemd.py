@@ -8,8 +8,7 @@ import re
 import shlex
 import shutil
 import subprocess
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 # systemd.time(7) units, longest spelling first so "min" is not read as "m" + "in".
 _UNITS = {
@@ -66,8 +65,7 @@ def unit_name(configured: str | None, reported: str | None, service_name: str) -
     return name if "." in name else f"{name}.service"
 
 
-@dataclass(frozen=True)
-class StopTimeout:
+class StopTimeout(NamedTuple):
     unit: str
     seconds: float | None  # math.inf: no timeout; None: unknown
     raw: str

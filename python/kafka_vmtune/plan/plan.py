@@ -7,8 +7,7 @@ and the open-file limit only go up.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any, Mapping, cast
+from typing import Any, Mapping, NamedTuple, cast
 
 from ..contracts import Plan
 from ..sizing.recommend import KERNEL_DEFAULT
@@ -19,14 +18,12 @@ def never_lower(wanted: int, *current: int | None) -> int:
     return max([wanted, *(c for c in current if c is not None)])
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     do: bool
     reason: str
 
 
-@dataclass(frozen=True)
-class HostPlan:
+class HostPlan(NamedTuple):
     target: int  # vm.max_map_count to persist and apply
     wanted: int  # the recommendation, or the operator's fixed value
     needed: (
@@ -44,7 +41,9 @@ class HostPlan:
     action: str  # keep | raise live | persist | raise live and persist
 
     def as_dict(self) -> Plan:
-        return cast(Plan, asdict(self))
+        steps = ("raise_live", "persist", "restart")
+        d = {k: v._asdict() if k in steps else v for k, v in self._asdict().items()}
+        return cast(Plan, d)
 
 
 def _live_step(live: int, target: int, writable: bool, apply_live: bool) -> Step:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime
 import socket
-from dataclasses import asdict
 from typing import Any
 
 from ..contracts import SCHEMA
@@ -79,11 +78,11 @@ def build(f: HostFacts, s: Sizing) -> dict[str, Any]:
 
 
 def _maps_dict(maps: procfs.MapsUsage) -> dict[str, int]:
-    return dict(asdict(maps))
+    return dict(maps._asdict())
 
 
 def _disk_dict(scan: logdirs.LogDirScan) -> dict[str, Any]:
-    d = asdict(scan)
+    d = dict(scan._asdict())
     d["log_dirs"] = list(scan.log_dirs)
     d["top_topics"] = [[t, n] for t, n in scan.top_topics]
     return d

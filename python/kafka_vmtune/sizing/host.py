@@ -5,7 +5,7 @@ Pure functions of facts.gather.HostFacts and the settings.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..facts.gather import KEY, HostFacts
 from .model import (
@@ -40,8 +40,7 @@ from .recommend import (
 ASSUMED_BROKERS = 3
 
 
-@dataclass(frozen=True)
-class Sizing:
+class Sizing(NamedTuple):
     model: Model
     map_count: MapRecommendation
     nofile: NofileRecommendation

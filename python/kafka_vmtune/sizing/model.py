@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 Source = Literal["observed", "projected", "configured", "default"]
 
@@ -69,8 +69,7 @@ class Term:
         }
 
 
-@dataclass(frozen=True)
-class Model:
+class Model(NamedTuple):
     terms: tuple[Term, ...]
     headroom: float
 
@@ -124,8 +123,7 @@ def fixed_term(areas: int = FIXED_JVM_AREAS) -> Term:
 # --- T: threads -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ThreadConfig:
+class ThreadConfig(NamedTuple):
     """Broker settings that set thread pools (Kafka defaults)."""
 
     num_io_threads: int = 8

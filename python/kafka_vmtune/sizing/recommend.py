@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 KERNEL_DEFAULT = 65530  # vm.max_map_count when no sysctl file sets it
 DEFAULT_FLOOR = 262144  # what Kafka distributions and Elasticsearch ask for at least
@@ -27,8 +26,7 @@ def round_up(value: int, step: int) -> int:
     return -(-value // step) * step
 
 
-@dataclass(frozen=True)
-class MapRecommendation:
+class MapRecommendation(NamedTuple):
     current: int
     required: int
     floor: int
@@ -65,8 +63,7 @@ def recommend_max_map_count(
     return MapRecommendation(current, required, floor, target, "raise", reason)
 
 
-@dataclass(frozen=True)
-class NofileRecommendation:
+class NofileRecommendation(NamedTuple):
     current: int | None
     required: int
     recommended: int
@@ -91,14 +88,13 @@ def recommend_nofile(
     return NofileRecommendation(current, required, recommended, detail)
 
 
-@dataclass(frozen=True)
-class Status:
+class Status(NamedTuple):
     level: Level
     used: int | None
     limit: int
     used_ratio: float | None
     required_ratio: float
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[str]
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -1,0 +1,83 @@
+"""Action: write the fleet capacity report (capacity.md, capacity.json) on the control node.
+
+The report is made where it is written: in the control node's Ansible process, with
+kafka_vmtune.report.fleet_report. As a module it shipped every host's report as its
+arguments to a Python started for it, the largest payload of a capacity check.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ansible.plugins.action import ActionBase
+from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.report.fleet_report import (
+    build_fleet,
+    point_latest,
+    problem_hosts,
+    summary_lines,
+    write_fleet_report,
+)
+
+SPEC: dict[str, Any] = {
+    "hosts": {"type": "dict", "required": True},
+    "dest": {"type": "path", "required": True},
+    "name": {"type": "str", "required": True},
+    "mode": {"type": "str", "default": "report", "choices": ["report", "check", "apply"]},
+    "fail_on_critical": {"type": "bool", "default": True},
+    "fail_on_down": {"type": "bool", "default": True},
+    "generated_at": {"type": "str", "default": ""},
+}
+
+
+def write(p: dict[str, Any]) -> dict[str, Any]:
+    """Build and write the report; the task's result (failed with the cause if it cannot)."""
+    if "/" in p["name"] or p["name"] in ("", ".", "..", "latest"):
+        return {"failed": True, "msg": f"name must be a plain directory name, not {p['name']!r}"}
+    fleet = build_fleet(p["hosts"], mode=p["mode"], generated_at=p["generated_at"])
+    directory = os.path.join(p["dest"], p["name"])
+    try:
+        md_path, json_path = write_fleet_report(fleet, directory)
+        point_latest(directory)
+    except OSError as exc:
+        return {"failed": True, "msg": f"cannot write the capacity report into {directory}: {exc}"}
+    lines = summary_lines(fleet)
+    problems = problem_hosts(
+        fleet, fail_on_critical=p["fail_on_critical"], fail_on_down=p["fail_on_down"]
+    )
+    states = {r["host"]: r["state"] for r in fleet["hosts"]}
+    message = (
+        f"{len(problems)} host(s) need attention: "
+        + ", ".join(f"{h} ({states[h]})" for h in problems)
+        + f". See {md_path}"
+    )
+    return {
+        "changed": True,
+        "table": "\n".join([*lines, f"report: {md_path} (+ capacity.json)"]),
+        "markdown": md_path,
+        "json": json_path,
+        "summary": fleet["summary"],
+        "lines": lines,
+        "problems": problems,
+        "message": message if problems else "",
+        "down": [r["host"] for r in fleet["hosts"] if r["state"] == "down"],
+        "critical": [r["host"] for r in fleet["hosts"] if r["state"] == "critical"],
+        # Not "unreachable": Ansible reads that result key as the control node being unreachable.
+        "not_reported": [
+            r["host"] for r in fleet["hosts"] if r["state"] in ("unreachable", "failed")
+        ],
+    }
+
+
+class ActionModule(ActionBase):  # type: ignore[misc]  # ansible-core has no type hints
+    # The report is the product of a dry run too: it is written on the control node, which
+    # is not the managed state.
+    _supports_check_mode = True
+
+    def run(
+        self, tmp: str | None = None, task_vars: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        result: dict[str, Any] = super().run(tmp, task_vars)
+        params = self.validate_argument_spec(argument_spec=SPEC)[1]
+        result.update(write(dict(params)))
+        return result
