@@ -97,13 +97,9 @@ class Systemd:
             )
         self.timeout_stop = props.get("TimeoutStopUSec", "")
         stop = StopTimeout(self.unit, timespan_seconds(self.timeout_stop), self.timeout_stop, None)
-        if stop.short(self._budget):  # the tune report's rule (facts.systemd)
-            self.warnings.append(
-                f"{self.unit} on {self._host} has TimeoutStopSec {self.timeout_stop}, below the "
-                f"{self._budget:g} s a controlled shutdown may take: systemd would SIGKILL the "
-                "broker half way (unclean shutdown, log recovery on start). Set "
-                f"TimeoutStopSec={self._budget:g} or more in a drop-in."
-            )
+        warning = stop.warning(self._budget, self._host)  # the tune report's rule and words
+        if warning is not None:
+            self.warnings.append(warning)
         self._pid = int(props.get("MainPID", "0") or 0)
         rc, out = self.run(f"systemctl stop {shlex.quote(self.unit)}")
         if rc != 0:

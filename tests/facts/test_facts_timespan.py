@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kafka_vmtune.facts.systemd import timespan_seconds
+from kafka_vmtune.facts.systemd import StopTimeout, timespan_seconds
 
 seconds_of = timespan_seconds
 
@@ -62,3 +62,17 @@ def test_every_printed_span_reads_back(total_ms: int) -> None:
 def test_anything_else_is_refused(text: str) -> None:
     with pytest.raises(ValueError, match="systemd time span"):
         seconds_of(text)
+
+
+@given(st.integers(min_value=0, max_value=10_000_000))
+def test_the_stop_timeout_warning_is_given_exactly_below_the_budget(total_ms: int) -> None:
+    # One text for the tune report (broker_limits) and the roll (kafka_roll_broker).
+    raw = systemctl_format(total_ms)
+    stop = StopTimeout("kafka.service", timespan_seconds(raw), raw, None)
+    warning = stop.warning(300.0, "b1")
+    assert (warning is not None) == (total_ms < 300_000)
+    if warning is not None:
+        assert warning.startswith(f"kafka.service on b1 has TimeoutStopSec {raw}, shorter than")
+        assert "Set TimeoutStopSec=300 or more in a drop-in." in warning
+    assert StopTimeout("kafka.service", math.inf, "infinity", None).warning(300.0) is None
+    assert StopTimeout("kafka.service", None, "", "no systemd").warning(300.0) is None

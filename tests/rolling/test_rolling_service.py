@@ -147,7 +147,7 @@ def test_a_roll_replaces_the_process_and_warns_on_short_stop_timeout(
         -3000:
     ]
     if warned:
-        assert "TimeoutStopSec 1min 30s, below the 300 s" in flat
+        assert "TimeoutStopSec 1min 30s, shorter than the 300 s" in flat
     assert any(t.startswith("Final check | every broker registered") for t in run.tasks_run())
     assert "Rolling restart complete: 1 broker(s) restarted" in flat
     report = roll_report(tmp_path)

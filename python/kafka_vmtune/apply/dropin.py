@@ -96,12 +96,9 @@ def stop_record(stop: StopTimeout, budget: float) -> dict[str, Any]:
 
 
 def stop_line(stop: StopTimeout, budget: float) -> str:
-    if stop.short(budget):
-        return (
-            f"WARNING: {stop.unit} has TimeoutStopSec {stop.raw}, shorter than the {budget:g} s a"
-            " controlled shutdown may take: systemd would kill the broker half way (unclean"
-            f" shutdown, log recovery on start). Set TimeoutStopSec={budget:g} or more."
-        )
+    warning = stop.warning(budget)
+    if warning is not None:
+        return f"WARNING: {warning}"
     if stop.error:
         return f"TimeoutStopSec of {stop.unit} could not be checked: {stop.error}"
     return f"{stop.unit} TimeoutStopSec {stop.raw}: enough for a controlled shutdown"

@@ -74,6 +74,18 @@ class StopTimeout(NamedTuple):
     def short(self, budget: float) -> bool:
         return self.seconds is not None and self.seconds < budget
 
+    def warning(self, budget: float, host: str | None = None) -> str | None:
+        """The one text for a stop timeout below a controlled shutdown (tune report, roll)."""
+        if not self.short(budget):
+            return None
+        on = f" on {host}" if host else ""
+        return (
+            f"{self.unit}{on} has TimeoutStopSec {self.raw}, shorter than the {budget:g} s a"
+            " controlled shutdown may take: systemd would kill the broker half way (unclean"
+            f" shutdown, log recovery on start). Set TimeoutStopSec={budget:g} or more in a"
+            " drop-in."
+        )
+
 
 def stop_timeout(unit: str) -> StopTimeout:
     """TimeoutStopSec of a unit, as systemd will apply it."""
