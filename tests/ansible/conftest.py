@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,13 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playbook_run import Run
+from sandbox_tree import SandboxTree
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 REAL_SYSCTL_FILE = Path("/etc/sysctl.d/60-kafka-vmtune.conf")
-RECAP = re.compile(
-    r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M
-)
 
 
 def ansible_env() -> dict[str, str]:
@@ -37,28 +35,6 @@ def ansible_env() -> dict[str, str]:
         ANSIBLE_DEPRECATION_WARNINGS="0",
         PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
     )
-
-
-@dataclass
-class Run:
-    rc: int
-    output: str
-
-    @property
-    def flat(self) -> str:
-        """The output with runs of whitespace as one space (the YAML callback wraps lines)."""
-        return " ".join(self.output.split())
-
-    def recap(self) -> dict[str, dict[str, int]]:
-        return {
-            m.group(1): {
-                "ok": int(m.group(2)),
-                "changed": int(m.group(3)),
-                "unreachable": int(m.group(4)),
-                "failed": int(m.group(5)),
-            }
-            for m in RECAP.finditer(self.output)
-        }
 
 
 def ansible_playbook(*args: str, timeout: int = 600) -> Run:
@@ -75,23 +51,10 @@ def ansible_playbook(*args: str, timeout: int = 600) -> Run:
 
 
 @dataclass
-class Sandbox:
+class Sandbox(SandboxTree):
     """A fake root for the sysctl/systemd files and a reports directory."""
 
-    path: Path
     vars: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def root(self) -> Path:
-        return self.path / "root"
-
-    @property
-    def reports(self) -> Path:
-        return self.path / "reports"
-
-    @property
-    def sysctl_file(self) -> Path:
-        return self.root / "etc/sysctl.d/60-kafka-vmtune.conf"
 
     def write(self, rel: str, text: str) -> Path:
         target = self.root / rel
@@ -109,12 +72,6 @@ class Sandbox:
         inv = ["-i", inventory] if inventory else []
         return ansible_playbook(playbook, *inv, "-e", self.vars_file(**extra), *args)
 
-    def capacity(self, name: str = "run") -> dict[str, Any]:
-        data: dict[str, Any] = json.loads(
-            (self.reports / name / "capacity.json").read_text(encoding="utf-8")
-        )
-        return data
-
     def row(self, host: str = "localhost", name: str = "run") -> dict[str, Any]:
         rows = {r["host"]: r for r in self.capacity(name)["hosts"]}
         return dict(rows[host])
@@ -128,18 +85,7 @@ def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
     box = Sandbox(tmp_path)
     for rel in ("etc/sysctl.d", "usr/lib/sysctl.d", "run/sysctl.d", "etc/systemd/system"):
         (box.root / rel).mkdir(parents=True)
-    box.vars = {
-        "kafka_vmtune_root": str(box.root),
-        "kafka_vmtune_apply_live": False,
-        "kafka_vmtune_daemon_reload": False,
-        "kafka_vmtune_report_dir": str(box.reports),
-        "kafka_vmtune_report_name": "run",
-        "kafka_vmtune_restart_policy": "never",
-        "kafka_vmtune_show_breakdown": False,
-        # Live apply is off here, so a broker on this machine may stay critical: these tests
-        # are about files and reports; the exit on critical has tests of its own.
-        "kafka_vmtune_fail_on_critical": False,
-    }
+    box.vars = box.sandbox_vars()
     real_before = REAL_SYSCTL_FILE.exists()
     yield box
     # The machine's own sysctl.d is never touched by these tests.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -12,23 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from playbook_run import Run
+from sandbox_tree import SandboxTree
+
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 FQCN = "kafka_vmtune.kafka"
 REAL_SYSCTL_FILE = Path("/etc/sysctl.d/60-kafka-vmtune.conf")
-RECAP = re.compile(r"^(\S+)\s*:\s*(ok=.*)$", re.M)
-
-
-@dataclass(frozen=True)
-class Run:
-    rc: int
-    out: str
-
-    def recap(self) -> dict[str, dict[str, int]]:
-        return {
-            m.group(1): {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", m.group(2))}
-            for m in RECAP.finditer(self.out)
-        }
 
 
 @dataclass(frozen=True)
@@ -75,51 +64,17 @@ class Installed:
         return Run(proc.returncode, proc.stdout + proc.stderr)
 
 
-@dataclass
-class Sandbox:
+class Sandbox(SandboxTree):
     """An empty working directory, a fake root for the managed files and a reports dir."""
-
-    path: Path
 
     @property
     def cwd(self) -> Path:
         return self.path / "work"
 
-    @property
-    def root(self) -> Path:
-        return self.path / "root"
-
-    @property
-    def reports(self) -> Path:
-        return self.path / "reports"
-
-    @property
-    def sysctl_file(self) -> Path:
-        return self.root / "etc/sysctl.d/60-kafka-vmtune.conf"
-
     def vars_file(self, name: str = "run", **extra: Any) -> str:
-        data = {
-            "kafka_vmtune_root": str(self.root),
-            "kafka_vmtune_apply_live": False,
-            "kafka_vmtune_daemon_reload": False,
-            "kafka_vmtune_report_dir": str(self.reports),
-            "kafka_vmtune_report_name": name,
-            "kafka_vmtune_restart_policy": "never",
-            "kafka_vmtune_show_breakdown": False,
-            # Live apply is off, so a broker on this machine may stay critical; these tests
-            # are about the collection working from outside, not about the verdict.
-            "kafka_vmtune_fail_on_critical": False,
-            **extra,
-        }
         path = self.path / f"vars-{name}.json"
-        path.write_text(json.dumps(data), encoding="utf-8")
+        path.write_text(json.dumps({**self.sandbox_vars(name), **extra}), encoding="utf-8")
         return f"@{path}"
-
-    def capacity(self, name: str = "run") -> dict[str, Any]:
-        data: dict[str, Any] = json.loads(
-            (self.reports / name / "capacity.json").read_text(encoding="utf-8")
-        )
-        return data
 
 
 def write_local_inventory(path: Path) -> Path:

@@ -27,7 +27,7 @@ def test_capacity_check_by_fqcn_reports_this_machine(
         "-e",
         sandbox.vars_file(),
     )
-    assert run.rc == 0, run.out[-4000:]
+    assert run.rc == 0, run.output[-4000:]
     recap = run.recap()
     assert recap["localhost"]["failed"] == 0 and recap["localhost"]["rescued"] == 0
     assert recap["localhost"]["changed"] == 0
@@ -56,14 +56,14 @@ def test_tune_vm_check_diff_by_fqcn_shows_the_file_and_writes_nothing(
         "--check",
         "--diff",
     )
-    assert run.rc == 0, run.out[-4000:]
+    assert run.rc == 0, run.output[-4000:]
     assert run.recap()["localhost"]["rescued"] == 0
     report = sandbox.capacity()
     assert report["mode"] == "check"
     (row,) = report["hosts"]
     # The diff names the sandbox's file and the value the report recommends.
-    assert str(sandbox.sysctl_file) in run.out
-    assert f"+vm.max_map_count = {row['recommended']}" in run.out
+    assert str(sandbox.sysctl_file) in run.output
+    assert f"+vm.max_map_count = {row['recommended']}" in run.output
     assert not sandbox.sysctl_file.exists()
     assert LIVE.read_text() == live_before
 
@@ -75,15 +75,15 @@ def test_user_playbook_applies_the_roles_by_fqcn_and_is_idempotent(
     playbook = sandbox.cwd / "site.yml"
     playbook.write_text(USER_PLAYBOOK, encoding="utf-8")
     first = installed.run(sandbox.cwd, "site.yml", "-i", str(inventory), "-e", sandbox.vars_file())
-    assert first.rc == 0, first.out[-4000:]
+    assert first.rc == 0, first.output[-4000:]
     assert first.recap()["localhost"]["changed"] == 1
     assert first.recap()["localhost"]["rescued"] == 0
     text = sandbox.sysctl_file.read_text(encoding="utf-8")
-    planned = int(first.out.split("planned vm.max_map_count=")[1].split('"')[0])
+    planned = int(first.output.split("planned vm.max_map_count=")[1].split('"')[0])
     assert f"\nvm.max_map_count = {planned}\n" in text
     assert "collection kafka_vmtune.kafka, role vm_max_map_count" in text
 
     again = installed.run(sandbox.cwd, "site.yml", "-i", str(inventory), "-e", sandbox.vars_file())
-    assert again.rc == 0, again.out[-4000:]
+    assert again.rc == 0, again.output[-4000:]
     assert again.recap()["localhost"]["changed"] == 0
     assert sandbox.sysctl_file.read_text(encoding="utf-8") == text

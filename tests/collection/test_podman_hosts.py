@@ -125,17 +125,17 @@ def fleet(installed: Installed, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 def test_tune_vm_check_diff_on_podman_hosts_changes_nothing(fleet: Fleet) -> None:
     run = fleet.run("kafka_vmtune.kafka.tune_vm", "check", "--check", "--diff")
-    assert run.rc == 0, run.out[-4000:]
+    assert run.rc == 0, run.output[-4000:]
     for host in HOSTS:
         assert run.recap()[host]["failed"] == 0 and run.recap()[host]["rescued"] == 0
         assert fleet.sh(host, f"test -e {SYSCTL_FILE} && echo present || echo absent") == "absent"
-    assert f"+vm.max_map_count = {fleet.capacity('check')[HOSTS[0]]['recommended']}" in run.out
+    assert f"+vm.max_map_count = {fleet.capacity('check')[HOSTS[0]]['recommended']}" in run.output
 
 
 def test_tune_vm_on_podman_hosts_persists_and_reports_read_only_proc_sys(fleet: Fleet) -> None:
     live = int(Path("/proc/sys/vm/max_map_count").read_text())
     run = fleet.run("kafka_vmtune.kafka.tune_vm", "real")
-    assert run.rc == 0, run.out[-4000:]
+    assert run.rc == 0, run.output[-4000:]
     rows = fleet.capacity("real")
     for host in HOSTS:
         row = rows[host]
@@ -153,9 +153,9 @@ def test_user_playbook_on_podman_hosts_finds_them_tuned(fleet: Fleet) -> None:
     (fleet.cwd / "site.yml").write_text(USER_PLAYBOOK, encoding="utf-8")
     before = {h: fleet.sh(h, f"cat {SYSCTL_FILE}") for h in HOSTS}
     run = fleet.run("site.yml", "user")
-    assert run.rc == 0, run.out[-4000:]
+    assert run.rc == 0, run.output[-4000:]
     for host in HOSTS:
         counts = run.recap()[host]
         assert (counts["changed"], counts["failed"], counts["rescued"]) == (0, 0, 0)
-        assert "planned vm.max_map_count=" in run.out
+        assert "planned vm.max_map_count=" in run.output
         assert fleet.sh(host, f"cat {SYSCTL_FILE}") == before[host]
