@@ -198,6 +198,19 @@ def test_each_decision_gives_its_reason(
     assert (d.selected, d.reason) == expected
 
 
+def test_a_broker_started_the_second_the_roll_began_counts_as_done() -> None:
+    d = decide(
+        "always",
+        {"kafka": {"start_time": 1000.0}},
+        restart_needed=False,
+        listed=False,
+        required_process={},
+        resuming=True,
+        roll_started_at=1000.0,
+    )
+    assert not d.selected and d.reason == DONE
+
+
 def test_a_fresh_roll_restarts_a_broker_started_after_it_began() -> None:
     d = decide(
         "always",
