@@ -14,6 +14,7 @@ from kafka_vmtune.restart.admin import (
     describe_partitions,
     parse_quorum_replication,
 )
+from kafka_vmtune.restart.decide import already_restarted
 from kafka_vmtune.restart.gates import (
     QUORUM_UNKNOWN,
     caught_up,
@@ -22,7 +23,7 @@ from kafka_vmtune.restart.gates import (
     partitions_to_elect,
     quorum_without,
 )
-from kafka_vmtune.restart.machine import already_restarted, order_brokers
+from kafka_vmtune.restart.machine import order_brokers
 
 
 def part(

@@ -255,3 +255,47 @@ def test_a_quorum_that_cannot_spare_the_broker_is_re_read_then_stops_the_roll(
     report = json.loads((reports / "rolling-restart" / f"{state['run_id']}.json").read_text())
     [b1] = report["brokers"]
     assert b1["outcome"] == "failed" and "controller quorum still blocked" in b1["error"]
+
+
+@pytest.mark.parametrize(
+    ("policy", "line"),
+    [
+        ("never", "b1: no restart (DOWN and left down (policy never): start it, or run with"),
+        ("auto", "b1: restart (down: start it and see it back (recovery))"),
+    ],
+)
+def test_a_down_broker_is_left_under_never_and_started_under_auto(
+    tmp_path: Path, policy: str, line: str
+) -> None:
+    down = {"kafka": {"found": False, "node_id": 1, "start_time": None}, "process": None}
+    running = {"kafka": {"found": True, "node_id": 2, "start_time": 1.0}, "process": {}}
+    # No kafka_vmtune_node_id: the node ids come from the host reports.
+    inventory = write_inventory(
+        tmp_path / "inventory.json",
+        {"b1": {"test_report": {**down, "down": True}}, "b2": {"test_report": running}},
+    )
+    run = run_playbook(
+        inventory,
+        {"kafka_vmtune_restart_policy": policy, "kafka_vmtune_report_dir": str(tmp_path / "r")},
+        "--check",
+        playbook=WITH_FACTS,
+    )
+    assert run.rc == 0, run.out[-4000:]
+    assert line in run.out
+    assert "b2: no restart (" in run.out
+
+
+def test_a_malformed_host_report_stops_the_roll_with_its_cause(tmp_path: Path) -> None:
+    inventory = write_inventory(
+        tmp_path / "inventory.json",
+        {"b1": {"kafka_vmtune_node_id": 1, "test_report": {"process": ["nofile_soft"]}}},
+    )
+    run = run_playbook(
+        inventory,
+        {"kafka_vmtune_restart_policy": "always", "kafka_vmtune_report_dir": str(tmp_path / "r")},
+        playbook=WITH_FACTS,
+    )
+    assert run.rc != 0
+    assert "restart_decision: host report process must be a mapping, got ['nofile_soft']" in run.out
+    assert "Traceback" not in run.out
+    assert not set(STOP_TASKS) & set(run.tasks_run())

@@ -505,16 +505,6 @@ def run_final_check(
     return res
 
 
-def already_restarted(
-    process_start_time: float | None, run_started: float, settings_in_effect: bool
-) -> bool:
-    """Resume rule: skip a broker whose process started after this run began and already
-    runs with the required settings (limits/environment) in effect."""
-    return (
-        process_start_time is not None and process_start_time >= run_started and settings_in_effect
-    )
-
-
 SkipRule = Callable[[int], bool] | Collection[int] | None
 
 
@@ -596,8 +586,9 @@ def roll(
 ) -> RollReport:
     """Restart node_ids one at a time: order, then roll_step until none remain, then the
     final check; the role runs the same steps. skip: node ids (or a predicate) already
-    done when resuming. down: brokers that died, started first (recovery). Raises
-    RollFailedError (with the report so far) at the first failure."""
+    done when resuming (the role decides that with decide.already_restarted). down:
+    brokers that died, started first (recovery). Raises RollFailedError (with the report
+    so far) at the first failure."""
     is_done = _skipper(skip)
     report = RollReport()
     queue = order_brokers(node_ids, _active_controller(admin), settings.controller_last, down)
