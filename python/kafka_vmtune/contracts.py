@@ -61,7 +61,7 @@ class HostReport(TypedDict):
     model: dict[str, Any]
     recommendation: dict[str, Any]
     status: dict[str, Any]
-    top_processes: list[dict[str, Any]]
+    top_processes: list[dict[str, Any]] | None  # None: not looked for (only `inspect` looks)
     cpus: int
     service: dict[str, Any] | None  # the broker unit's state when no broker runs
     down: bool  # a broker unit exists but is failed or stopped

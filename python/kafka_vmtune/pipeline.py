@@ -16,11 +16,12 @@ from .report.host_report import build
 from .sizing.host import size_host
 
 
-def inspect_host(**options: Any) -> HostReport:
+def inspect_host(*, top_processes: int = 0, **options: Any) -> HostReport:
     """The host report (schema 2) with its plan; see the README section `model` for every key.
 
     `options` are the settings of kafka_vmtune.settings (defaults filled, bounds checked
-    there: an InputError names the variable).
+    there: an InputError names the variable). `top_processes`: how many of the processes
+    with the most map areas to list (0: do not look; see facts.gather).
     """
     opts = settings.parse_all(options)
     num = settings.number
@@ -37,6 +38,7 @@ def inspect_host(**options: Any) -> HostReport:
         sysctl_file=str(opts["sysctl_file"]),
         service_name=str(opts["service_name"]),
         crash_days=num(opts["crash_days"]),
+        top_processes=top_processes,
     )
     sizing = size_host(
         facts,

@@ -62,6 +62,20 @@ def test_inspect_json_follows_the_host_report_schema(sleeper: int) -> None:
     assert set(report["plan"]) == PLAN_KEYS
     assert report["maps"]["total"] == len(Path(f"/proc/{sleeper}/maps").read_text().splitlines())
     assert report["recommendation"]["recommended"] >= report["recommendation"]["current"]
+    # inspect lists who holds the most map areas; the broker's own count is not read twice.
+    top = {p["pid"]: p["areas"] for p in report["top_processes"]}
+    assert len(report["top_processes"]) <= 5
+    assert top.get(sleeper, report["maps"]["total"]) == report["maps"]["total"]
+
+
+def test_only_inspect_looks_through_every_process(sleeper: int) -> None:
+    # The fleet's module and `check` (every minute under the exporter) leave it out: the
+    # scan reads every process's maps. The pipeline is the one the module runs.
+    from kafka_vmtune.pipeline import inspect_host
+
+    assert inspect_host(pid=sleeper)["top_processes"] is None
+    listed = inspect_host(pid=sleeper, top_processes=2)["top_processes"]
+    assert listed is not None and 1 <= len(listed) <= 2
 
 
 @pytest.mark.parametrize(

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from crash_support import FIXTURES, at_limit_hs_err, diagnose, diagnose_json, evidence_dir
 
+from kafka_vmtune.cli.main import parse_duration
 from kafka_vmtune.errors import InputError
 from kafka_vmtune.facts import evidence
-from kafka_vmtune.facts.crashes import parse_duration
 from kafka_vmtune.facts.hs_err import parse_hs_err
 
 CAUSES = {

@@ -16,7 +16,7 @@ from kafka_vmtune.facts.discovery import (
     describe_kafka_process,
     find_kafka_pids,
     main_class_index,
-    unit_main_pid,
+    unit_main_pid_or_reason,
 )
 
 MAIN = """
@@ -210,8 +210,8 @@ def fake_systemctl(bin_dir: Path, main_pid: str) -> None:
 def test_unit_main_pid_of_a_running_unit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fake_systemctl(tmp_path / "bin", "4242")
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:{os.environ['PATH']}")
-    assert unit_main_pid("kafka.service") == 4242
-    assert unit_main_pid("other.service") is None  # systemctl fails: no such unit
+    assert unit_main_pid_or_reason("kafka.service")[0] == 4242
+    assert unit_main_pid_or_reason("other.service")[0] is None  # systemctl fails: no such unit
 
 
 def test_unit_main_pid_of_a_stopped_unit_is_none(
@@ -219,12 +219,12 @@ def test_unit_main_pid_of_a_stopped_unit_is_none(
 ) -> None:
     fake_systemctl(tmp_path / "bin", "0")
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:{os.environ['PATH']}")
-    assert unit_main_pid("kafka.service") is None
+    assert unit_main_pid_or_reason("kafka.service")[0] is None
 
 
 def test_unit_main_pid_without_systemctl_is_none(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", "/nonexistent")
-    assert unit_main_pid("kafka.service") is None
+    assert unit_main_pid_or_reason("kafka.service")[0] is None
 
 
 def test_unit_main_pid_with_the_real_systemctl_here() -> None:
@@ -234,7 +234,7 @@ def test_unit_main_pid_with_the_real_systemctl_here() -> None:
     pid1 = Path("/proc/1/comm").read_text().strip()
     if pid1 == "systemd":
         pytest.skip("systemd is running: covered by the unit tests above")
-    assert unit_main_pid("kafka.service") is None
+    assert unit_main_pid_or_reason("kafka.service")[0] is None
 
 
 def test_the_config_of_a_broker_that_is_down_comes_from_its_unit_command() -> None:

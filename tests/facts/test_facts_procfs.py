@@ -280,3 +280,12 @@ def test_the_process_holding_most_areas_tops_the_list(tmp_path: Path) -> None:
     assert len(top) == 3
     assert child.pid in [pid for pid, _, _ in top] or min(a for _, _, a in top) >= ours[0]
     assert (facts.maps.index_files_mapped, facts.maps.leaked) == (1, 2999)
+
+
+def test_a_process_counted_already_is_not_read_again(tmp_path: Path) -> None:
+    """The broker's maps (100,000 lines on a big one) were read once: the scan reuses them."""
+    me = os.getpid()
+    known = {me: ("broker", 10**9)}
+    top = top_map_processes(limit=2, known=known)
+    assert top[0] == (me, "broker", 10**9)
+    assert all(pid != me for pid, _, _ in top[1:])

@@ -57,15 +57,19 @@ def _add_target(p: argparse.ArgumentParser) -> None:
         p.add_argument("--" + name.replace("_", "-"), help=f"{s.help} (default {s.default})")
 
 
+TOP_PROCESSES = 5  # `inspect` lists the processes holding the most map areas
 _OPTION_OF = {"warn_ratio": "--warn", "critical_ratio": "--critical"}
 
 
-def _inspect(args: argparse.Namespace, warn: Any, critical: Any) -> dict[str, Any]:
+def _inspect(
+    args: argparse.Namespace, warn: Any, critical: Any, top_processes: int = 0
+) -> dict[str, Any]:
     from ..pipeline import inspect_host
 
     try:
         return as_json(
             inspect_host(
+                top_processes=top_processes,
                 pid=args.pid,
                 unit=args.unit,
                 server_properties=args.server_properties,
@@ -88,7 +92,8 @@ def _inspect(args: argparse.Namespace, warn: Any, critical: Any) -> dict[str, An
 def cmd_inspect(args: argparse.Namespace) -> int:
     from ..report.render import host_report
 
-    report = _inspect(args, None, None)
+    # A person looking at one host also sees who else holds many map areas.
+    report = _inspect(args, None, None, top_processes=TOP_PROCESSES)
     print(json.dumps(report, indent=2) if args.json else host_report(report))
     return 0
 
@@ -217,16 +222,37 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return 0
 
 
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(text: str) -> float:
+    """`90s`, `30m`, `12h`, `7d`, `2w`, or combined (`1h30m`) -> seconds."""
+    total, number = 0.0, ""
+    for ch in text.strip():
+        if ch.isdigit():
+            number += ch
+        elif ch in _UNITS and number:
+            total += int(number) * _UNITS[ch]
+            number = ""
+        else:
+            number = "x"
+            break
+    if number or total <= 0:
+        raise InputError(f"--since {text!r}: expected a duration such as 30m, 12h, 7d or 1h30m")
+    return total
+
+
 def cmd_diagnose(args: argparse.Namespace) -> int:
     from ..facts import crashes
+    from ..report import crash_report
 
-    since = crashes.parse_duration(args.since) if args.since is not None else None
+    since = parse_duration(args.since) if args.since is not None else None
     report = crashes.diagnose(args.search, since)
     if args.json:
         print(json.dumps({k: report[k] for k in ("schema", "crashes")}, indent=2))
     else:
-        print(crashes.render(report))
-    return crashes.exit_code(report)
+        print(crash_report.render(report))
+    return crash_report.exit_code(report)
 
 
 def _register_fleet(sub: Any) -> None:

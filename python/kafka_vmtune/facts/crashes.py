@@ -26,24 +26,6 @@ CAUSES = (MAP_COUNT, "heap", "native-memory", "signal", "unknown")
 GROUP_SECONDS = 600  # "Map failed" entries this close are one failure; a crash follows within
 # timezone(timedelta(0)), not datetime.UTC: hosts may run Python 3.8.
 _UTC = timezone(timedelta(0))
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-def parse_duration(text: str) -> float:
-    """`90s`, `30m`, `12h`, `7d`, `2w`, or combined (`1h30m`) -> seconds."""
-    total, number = 0.0, ""
-    for ch in text.strip():
-        if ch.isdigit():
-            number += ch
-        elif ch in _UNITS and number:
-            total += int(number) * _UNITS[ch]
-            number = ""
-        else:
-            number = "x"
-            break
-    if number or total <= 0:
-        raise InputError(f"--since {text!r}: expected a duration such as 30m, 12h, 7d or 1h30m")
-    return total
 
 
 @dataclass
@@ -241,33 +223,3 @@ def diagnose(search: Sequence[str], since_seconds: float | None) -> dict[str, An
         "searched": [*places.dirs, *places.files, *(f"journal:{u}" for u in places.units)],
         "skipped": skipped,
     }
-
-
-def exit_code(report: dict[str, Any]) -> int:
-    """0 no crash, 1 crashes of other causes, 2 a crash from vm.max_map_count."""
-    causes = {k["cause"] for k in report["crashes"]}
-    return 2 if MAP_COUNT in causes else 1 if causes else 0
-
-
-def render(report: dict[str, Any]) -> str:
-    """The report for a terminal: one block per crash, then where it looked."""
-    crashes = report["crashes"]
-    by_limit = sum(1 for k in crashes if k["cause"] == MAP_COUNT)
-    lines = [
-        f"{len(crashes)} crash(es) found, {by_limit} from {MAP_COUNT}"
-        if crashes
-        else "no crash found"
-    ]
-    for k in crashes:
-        pid = k["pid"] if k["pid"] is not None else "?"
-        lines.append(f"\n{k['time'] or 'time unknown'}  pid {pid}  cause: {k['cause']}")
-        lines.append(f"  {k['detail']}")
-        lines += [f"  evidence: {e}" for e in k["evidence"]]
-    if by_limit:
-        lines.append(
-            f"\nThe JVM ran out of map areas: raise {MAP_COUNT} (kafka-vmtune inspect shows"
-            " what the broker needs; tune-vm.yml sets it and starts a broker that is down)."
-        )
-    lines.append("\nsearched: " + ", ".join(report["searched"]))
-    lines += [f"not read: {s}" for s in report["skipped"]]
-    return "\n".join(lines)

@@ -72,11 +72,6 @@ def find_kafka_pids(proc: str = "/proc") -> list[int]:
     return sorted(pids)
 
 
-def unit_main_pid(unit: str) -> int | None:
-    """MainPID of a systemd unit; None when it is not running or there is no systemd."""
-    return unit_main_pid_or_reason(unit)[0]
-
-
 def unit_main_pid_or_reason(unit: str) -> tuple[int | None, str | None]:
     """(MainPID of a systemd unit, None) or (None, why there is none) for the operator."""
     try:

@@ -30,7 +30,7 @@ class HostFacts(NamedTuple):
     cpus: int
     live: int
     sysctl: dict[str, Any]
-    top_processes: list[tuple[int, str, int]]
+    top_processes: list[tuple[int, str, int]] | None  # None: not looked for
     service: dict[str, Any] | None  # the broker unit's state, read when no broker runs
     crashes: list[dict[str, Any]]  # facts.crashes, newest last
 
@@ -50,8 +50,12 @@ def gather(
     sysctl_file: str,
     service_name: str = "kafka",
     crash_days: float = 0,
+    top_processes: int = 0,
 ) -> HostFacts:
-    """Read the host: the broker (by PID, unit or search), its config and disk, the sysctls."""
+    """Read the host: the broker (by PID, unit or search), its config and disk, the sysctls.
+
+    `top_processes` > 0 also lists the processes with the most map areas (`inspect`): that
+    reads every process's maps, in proportion to all map areas of the host."""
     chosen, others, how = _pick_process(pid, unit, server_properties, proc)
     process: procfs.ProcessFacts | None = None
     kproc: discovery.KafkaProcess | None = None
@@ -107,10 +111,19 @@ def gather(
         cpus=os.cpu_count() or 1,
         live=live,
         sysctl=_sysctl_section(live, procfs.max_map_count_writable(proc), root, sysctl_file),
-        top_processes=procfs.top_map_processes(5, proc),
+        top_processes=(
+            procfs.top_map_processes(top_processes, proc, _known_areas(process))
+            if top_processes > 0
+            else None
+        ),
         service=dict(service) if service is not None else None,
         crashes=found,
     )
+
+
+def _known_areas(process: procfs.ProcessFacts | None) -> dict[int, tuple[str, int]]:
+    """The broker's maps were read already: the scan of all processes need not read them again."""
+    return {} if process is None else {process.pid: (process.comm, process.maps.total)}
 
 
 def _same_file(a: str, b: str) -> bool:

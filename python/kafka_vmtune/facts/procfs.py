@@ -194,11 +194,17 @@ def _count_lines(path: str) -> int:
     return count
 
 
-def top_map_processes(limit: int = 5, proc: str = "/proc") -> list[tuple[int, str, int]]:
-    """(pid, comm, areas) of the processes holding the most map areas, largest first."""
-    found: list[tuple[int, str, int]] = []
+def top_map_processes(
+    limit: int = 5, proc: str = "/proc", known: dict[int, tuple[str, int]] | None = None
+) -> list[tuple[int, str, int]]:
+    """(pid, comm, areas) of the processes holding the most map areas, largest first.
+
+    `known`: pid -> (comm, areas) already counted (a broker's maps can be 100,000 lines).
+    """
+    known = known or {}
+    found: list[tuple[int, str, int]] = [(pid, c, n) for pid, (c, n) in known.items() if n]
     for name in os.listdir(proc):
-        if not name.isdigit():
+        if not name.isdigit() or int(name) in known:
             continue
         try:
             areas = _count_lines(f"{proc}/{name}/maps")

@@ -69,7 +69,11 @@ def build(f: HostFacts, s: Sizing) -> dict[str, Any]:
             },
         },
         "status": s.status.as_dict(),
-        "top_processes": [{"pid": p, "comm": c, "areas": a} for p, c, a in f.top_processes],
+        "top_processes": (
+            None
+            if f.top_processes is None
+            else [{"pid": p, "comm": c, "areas": a} for p, c, a in f.top_processes]
+        ),
         "cpus": f.cpus,
         "service": f.service,
         "down": f.process is None and is_down(f.service),

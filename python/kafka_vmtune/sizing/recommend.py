@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any, Literal, NamedTuple
 
 KERNEL_DEFAULT = 65530  # vm.max_map_count when no sysctl file sets it
@@ -158,8 +157,3 @@ def assess(
 def level_code(level: Level) -> int:
     """Nagios exit code: 0 ok, 1 warn, 2 critical."""
     return _LEVELS.index(level)
-
-
-def nofile_term_segments(index_areas: int) -> int:
-    """Segments implied by index areas (2 per segment)."""
-    return math.ceil(index_areas / 2)
