@@ -115,6 +115,14 @@ _TRUE = ("true", "yes", "on", "1")
 _FALSE = ("false", "no", "off", "0")
 
 
+def truth(value: object) -> bool | None:
+    """True or false as Ansible's `bool` reads it, without its guesses: None if neither."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower() if isinstance(value, (str, int)) else None
+    return None if text not in _TRUE + _FALSE else text in _TRUE
+
+
 def _number(setting: Setting, value: Any) -> int | float:
     if isinstance(value, bool):
         raise ValueError
@@ -148,12 +156,10 @@ def parse(name: str, value: Any) -> Value:
             raise bad
         return number
     if setting.kind == "bool":
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in _TRUE or text in _FALSE:
-            return text in _TRUE
-        raise bad
+        answer = truth(value)
+        if answer is None:
+            raise bad
+        return answer
     if not isinstance(value, str) or not value.strip():
         raise bad
     if setting.kind in ("path", "conf") and not os.path.isabs(value):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InputError
+from ..settings import truth
 
 POLICIES = ("never", "auto", "always")
 
@@ -25,10 +26,6 @@ ALREADY_DONE = "already restarted since the roll began, required settings in eff
 ALWAYS = "policy always"
 NEEDED = "kafka_vmtune_restart_needed"
 LISTED = "listed in kafka_vmtune_restart_hosts"
-
-# Ansible's `bool` filter without its deprecated guesses: anything else is an error.
-_TRUE = ("true", "yes", "on", "1")
-_FALSE = ("false", "no", "off", "0")
 
 
 @dataclass(frozen=True)
@@ -56,12 +53,10 @@ def settings_in_effect(process: Mapping[str, Any], required: Mapping[str, Any]) 
 
 def flag(name: str, value: object) -> bool:
     """A true/false variable as Ansible's `bool` reads it (None: false)."""
-    if value is None or isinstance(value, bool):
-        return bool(value)
-    text = str(value).strip().lower() if isinstance(value, (str, int)) else None
-    if text in _TRUE or text in _FALSE:
-        return text in _TRUE
-    raise InputError(f"{name} must be true or false, got {value!r}")
+    answer = False if value is None else truth(value)  # the settings table's reading
+    if answer is None:
+        raise InputError(f"{name} must be true or false, got {value!r}")
+    return answer
 
 
 def node_id_of(value: object) -> int | None:
