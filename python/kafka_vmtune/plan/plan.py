@@ -41,8 +41,7 @@ class HostPlan(NamedTuple):
     action: str  # keep | raise live | persist | raise live and persist
 
     def as_dict(self) -> Plan:
-        steps = ("raise_live", "persist", "restart")
-        d = {k: v._asdict() if k in steps else v for k, v in self._asdict().items()}
+        d = {k: v._asdict() if isinstance(v, Step) else v for k, v in self._asdict().items()}
         return cast(Plan, d)
 
 
