@@ -13,6 +13,9 @@ description:
     sysctl files systemd-sysctl applies at boot, and computes required and recommended
     vm.max_map_count with the kafka-vmtune model.
   - Changes nothing. A host without Kafka still gets a complete report (kafka.found false).
+  - Every option the task leaves out takes the host's variable of the same name with the
+    kafka_vmtune_ prefix (e.g. kafka_vmtune_headroom), else the settings table's default;
+    its action plugin passes them, so an inventory setting cannot be lost on the way.
 options:
   pid:
     description: Broker PID (skips discovery).
