@@ -17,7 +17,7 @@ from crash_support import FIXTURES, at_limit_hs_err, diagnose, diagnose_json, ev
 
 from kafka_vmtune.cli.main import parse_duration
 from kafka_vmtune.errors import InputError
-from kafka_vmtune.facts import evidence
+from kafka_vmtune.facts import crash_sources, evidence
 from kafka_vmtune.facts.hs_err import parse_hs_err
 
 CAUSES = {
@@ -238,3 +238,23 @@ def test_check_counts_the_crashes_in_its_line_perfdata_and_metrics() -> None:
     assert "1 crash(es) (1 from vm.max_map_count)" in line, r.stdout + r.stderr
     assert "crashes=1" in line.split("|", 1)[1]
     assert 'kafka_vmtune_crashes{cause="vm.max_map_count"} 1' in r.stdout
+
+
+def test_a_running_broker_tells_where_its_crash_files_go(tmp_path: Path) -> None:
+    """Its -XX:ErrorFile directory and name, its working directory and its LOG_DIR (read
+    through a procfs tree: the same search for running brokers as the facts use)."""
+    proc = tmp_path / "proc"
+    broker, other = proc / "4242", proc / "77"
+    for d in (broker, other):
+        d.mkdir(parents=True)
+    work = tmp_path / "work"
+    work.mkdir()
+    argv = ["java", "-Xmx1g", "-XX:ErrorFile=crash/hs_%p.log", "kafka.Kafka", "server.properties"]
+    (broker / "cmdline").write_bytes(b"\0".join(a.encode() for a in argv) + b"\0")
+    (broker / "cwd").symlink_to(work)
+    (broker / "environ").write_bytes(b"LOG_DIR=/var/log/kafka\0HOME=/root\0")
+    (other / "cmdline").write_bytes(b"java\0-jar\0app.jar\0")
+    places = crash_sources.Places()
+    crash_sources.add_running_brokers(places, str(proc))
+    assert places.dirs == [str(work), str(work / "crash"), "/var/log/kafka"]
+    assert places.patterns == {"hs_*.log"}

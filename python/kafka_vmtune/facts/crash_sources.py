@@ -16,7 +16,7 @@ import subprocess
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from .discovery import MAIN_CLASS, main_class_index
+from .discovery import kafka_command_lines, main_class_index
 from .systemd import exec_argv, show_properties
 
 UNIT_WORDS = ("kafka", "confluent-server")
@@ -68,28 +68,19 @@ def _environment(words: Iterable[str]) -> dict[str, str]:
 def add_running_brokers(places: Places, proc: str = "/proc") -> None:
     """What every running kafka.Kafka JVM was started with: options, cwd, LOG_DIR."""
     try:
-        names = os.listdir(proc)
+        brokers = kafka_command_lines(proc)
     except OSError:
         return
-    for name in names:
-        if not name.isdigit():
-            continue
+    for pid, argv in brokers.items():
+        idx = main_class_index(argv) or len(argv)  # found by it: never None here
         try:
-            with open(f"{proc}/{name}/cmdline", "rb") as f:
-                argv = tuple(a.decode("utf-8", "replace") for a in f.read().split(b"\0")[:-1])
-        except OSError:
-            continue
-        idx = main_class_index(argv)
-        if idx is None or argv[idx] != MAIN_CLASS:
-            continue
-        try:
-            cwd: str | None = os.readlink(f"{proc}/{name}/cwd")
+            cwd: str | None = os.readlink(f"{proc}/{pid}/cwd")
         except OSError:
             cwd = None
         places.add_dir(cwd)
         _add_java_options(places, argv[:idx], cwd)
         try:
-            with open(f"{proc}/{name}/environ", "rb") as f:
+            with open(f"{proc}/{pid}/environ", "rb") as f:
                 env = [e.decode("utf-8", "replace") for e in f.read().split(b"\0")]
         except OSError:
             env = []

@@ -56,10 +56,11 @@ def main_class_index(argv: tuple[str, ...]) -> int | None:
     return None
 
 
-def find_kafka_pids(proc: str = "/proc") -> list[int]:
-    """PIDs of JVMs whose main class is kafka.Kafka (a broker and/or KRaft controller)."""
-    pids = []
-    for name in os.listdir(proc):
+def kafka_command_lines(proc: str = "/proc") -> dict[int, tuple[str, ...]]:
+    """PID -> command line of every JVM whose main class is kafka.Kafka (broker or KRaft
+    controller), in PID order: the one search for running brokers."""
+    found: dict[int, tuple[str, ...]] = {}
+    for name in sorted(os.listdir(proc), key=lambda n: (len(n), n)):
         if not name.isdigit():
             continue
         try:
@@ -68,8 +69,13 @@ def find_kafka_pids(proc: str = "/proc") -> list[int]:
             continue
         idx = main_class_index(argv)
         if idx is not None and argv[idx] == MAIN_CLASS:
-            pids.append(int(name))
-    return sorted(pids)
+            found[int(name)] = argv
+    return found
+
+
+def find_kafka_pids(proc: str = "/proc") -> list[int]:
+    """PIDs of JVMs whose main class is kafka.Kafka (a broker and/or KRaft controller)."""
+    return sorted(kafka_command_lines(proc))
 
 
 def unit_main_pid_or_reason(unit: str) -> tuple[int | None, str | None]:
