@@ -84,6 +84,10 @@ PING = """\
 """
 
 
+def per_broker(count: int) -> str:
+    return f"{count} task{'s' if count != 1 else ''} per broker"
+
+
 def tasks_per_host(output: str) -> int:
     """Task results of b002: the report's tasks run once, on the first host of the play."""
     recap = re.search(r"^b002\s+:\s+ok=(\d+)\s+changed=(\d+).*?skipped=(\d+)", output, re.M)
@@ -124,8 +128,8 @@ def main() -> int:
     print(f"capacity check of {args.hosts} local-connection hosts (2 cores, forks 20)")
     each = ", ".join(f"{s:.1f}" for s, _ in runs)
     tasks = tasks_per_host(now_out)
-    print(f"  this checkout : {now_s:6.1f} s (median of {each}), {tasks} tasks per broker")
-    print(f"  {args.baseline:<13} : {old_s:6.1f} s, {tasks_per_host(old_out)} tasks per broker")
+    print(f"  this checkout : {now_s:6.1f} s (median of {each}), {per_broker(tasks)}")
+    print(f"  {args.baseline:<13} : {old_s:6.1f} s, {per_broker(tasks_per_host(old_out))}")
     print(f"  ping (floor)  : {ping_s:6.1f} s; the check costs {now_s - ping_s:.1f} s above it")
     print(f"  ratio now/baseline: {now_s / old_s:.2f}x; goal <= {GOAL_S:.0f} s:", end=" ")
     print("met" if now_s <= GOAL_S else "NOT met")
