@@ -90,3 +90,33 @@ def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
     yield box
     # The machine's own sysctl.d is never touched by these tests.
     assert REAL_SYSCTL_FILE.exists() == real_before
+
+
+@dataclass(frozen=True)
+class DryRun:
+    """`./run.sh dry-run` as the README tells an operator to run it, once per session."""
+
+    run: Run
+    reports: Path
+    sysctl_before: bytes | None  # this machine's sysctl.d file, before and after the run
+    sysctl_after: bytes | None
+
+
+def _real_sysctl() -> bytes | None:
+    return REAL_SYSCTL_FILE.read_bytes() if REAL_SYSCTL_FILE.exists() else None
+
+
+@pytest.fixture(scope="session")
+def readme_dry_run(tmp_path_factory: pytest.TempPathFactory) -> DryRun:
+    reports = tmp_path_factory.mktemp("dry-run-reports")
+    before = _real_sysctl()
+    proc = subprocess.run(
+        [str(REPO / "run.sh"), "dry-run", "-e", f"kafka_vmtune_report_dir={reports}"],
+        cwd=REPO,
+        env=ansible_env(),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    return DryRun(Run(proc.returncode, proc.stdout + proc.stderr), reports, before, _real_sysctl())

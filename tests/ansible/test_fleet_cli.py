@@ -6,7 +6,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from .conftest import BIN, REAL_SYSCTL_FILE, REPO, Sandbox, ansible_env
+from .conftest import BIN, REPO, DryRun, Sandbox, ansible_env
 
 PROGRESS = re.compile(r"^(\S+)\s+(ok|changed|skipped|FAILED|UNREACHABLE)\s+(.+)$", re.M)
 
@@ -80,23 +80,16 @@ def test_fleet_refuses_a_missing_inventory_in_one_line(tmp_path: Path) -> None:
     ]
 
 
-def test_run_sh_dry_run_succeeds_here_and_prints_the_capacity_report(tmp_path: Path) -> None:
-    before = REAL_SYSCTL_FILE.read_bytes() if REAL_SYSCTL_FILE.exists() else None
-    result = subprocess.run(
-        [str(REPO / "run.sh"), "dry-run", "-e", f"kafka_vmtune_report_dir={tmp_path}"],
-        cwd=REPO,
-        env=ansible_env(),
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    out = result.stdout + result.stderr
-    assert result.returncode == 0, out[-4000:]
+def test_run_sh_dry_run_succeeds_here_and_prints_the_capacity_report(
+    readme_dry_run: DryRun,
+) -> None:
+    out = readme_dry_run.run.output
+    assert readme_dry_run.run.rc == 0, out[-4000:]
     assert re.search(r"host\s+state\s+limit\s+boot\s+/proc/sys\s+used\s+index", out)
     assert "vm.max_map_count takes effect without a restart" in " ".join(out.split())
-    (report,) = [p for p in tmp_path.glob("*/capacity.md") if p.parent.name != "latest"]
+    reports = readme_dry_run.reports.glob("*/capacity.md")
+    (report,) = [p for p in reports if p.parent.name != "latest"]
     assert "| localhost |" in report.read_text(encoding="utf-8")
     # --check: this machine's sysctl.d is untouched (its live value is not compared: kernel
     # tests elsewhere in the suite raise it on purpose while this runs).
-    assert (REAL_SYSCTL_FILE.read_bytes() if REAL_SYSCTL_FILE.exists() else None) == before
+    assert readme_dry_run.sysctl_after == readme_dry_run.sysctl_before

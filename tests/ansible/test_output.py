@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from pathlib import Path
 
-from .conftest import REPO, Sandbox, ansible_env, ansible_playbook
+from .conftest import DryRun, Sandbox, ansible_playbook
 
 DRY_RUN_BUDGET = 60
 PER_BROKER_BUDGET = 25
@@ -30,18 +29,9 @@ def three_local_brokers(sandbox: Sandbox) -> str:
     return str(path)
 
 
-def test_the_readme_dry_run_fits_one_screen_without_warnings(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [str(REPO / "run.sh"), "dry-run", "-e", f"kafka_vmtune_report_dir={tmp_path}"],
-        cwd=REPO,
-        env=ansible_env(),
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    out = result.stdout + result.stderr
-    assert result.returncode == 0, out[-4000:]
+def test_the_readme_dry_run_fits_one_screen_without_warnings(readme_dry_run: DryRun) -> None:
+    out = readme_dry_run.run.output
+    assert readme_dry_run.run.rc == 0, out[-4000:]
     lines = out.splitlines()
     assert len(lines) <= DRY_RUN_BUDGET, f"{len(lines)} lines:\n{out}"
     assert "[WARNING]" not in out, out
