@@ -12,8 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from repo import REPO
+from tiers import FAST, clock_shifted
 
-REPO = Path(__file__).resolve().parents[1]
 LINK = REPO / ".cache/collections/ansible_collections/kafka_vmtune/kafka"
 CHECKOUT_REPORTS = REPO / "reports"
 
@@ -22,6 +23,27 @@ def pytest_sessionstart() -> None:
     # The same step as `./run.sh dry-run|test` (run.sh link), for a bare `pytest`.
     if not LINK.exists():
         subprocess.run(["bash", str(REPO / "run.sh"), "link"], check=True)
+
+
+def pytest_report_header() -> list[str]:
+    lines = [f"fast tier: -m '{FAST}'"]
+    if clock_shifted():
+        lines.append(f"clock shifted by faketime ({os.environ['FAKETIME']}): realclock tests skip")
+    return lines
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A test that compares a time the kernel sets (file mtimes, process start) with
+    # time.time() cannot pass under faketime; its marker says why and it skips there.
+    shifted = clock_shifted()
+    for item in items:
+        mark = item.get_closest_marker("realclock")
+        if mark is None:
+            continue
+        if not mark.args:
+            raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.realclock needs its reason")
+        if shifted:
+            item.add_marker(pytest.mark.skip(reason=f"needs the real clock: {mark.args[0]}"))
 
 
 def snapshot(directory: Path) -> dict[str, str]:

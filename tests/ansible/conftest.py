@@ -9,45 +9,18 @@ systemd is never reloaded. The privileged live apply is the Molecule scenario's 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playbook_run import Run
+from playbook_run import Run, ansible_env, ansible_playbook
+from repo import REPO
 from sandbox_tree import SandboxTree
 
-REPO = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
 REAL_SYSCTL_FILE = Path("/etc/sysctl.d/60-kafka-vmtune.conf")
-
-
-def ansible_env() -> dict[str, str]:
-    return dict(
-        os.environ,
-        ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_FORCE_COLOR="0",
-        ANSIBLE_DEPRECATION_WARNINGS="0",
-        PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-    )
-
-
-def ansible_playbook(*args: str, timeout: int = 600) -> Run:
-    proc = subprocess.run(
-        [str(BIN / "ansible-playbook"), *args],
-        cwd=REPO,
-        env=ansible_env(),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    return Run(proc.returncode, proc.stdout + proc.stderr)
 
 
 @dataclass

@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from .conftest import Sandbox
+
+pytestmark = pytest.mark.ansible
 
 # A playbook of the operator's own that calls the module directly (kafka_facts' action takes
 # any option the task does not give from the host's kafka_vmtune_* variable).

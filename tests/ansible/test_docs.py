@@ -7,8 +7,8 @@ import subprocess
 
 import pytest
 import yaml
-
-from .conftest import BIN, REPO, ansible_env
+from playbook_run import ansible_env
+from repo import BIN, REPO
 
 ROLES = ("kafka_facts", "vm_max_map_count", "broker_limits", "capacity_report")
 # Set by the roles or playbooks, not by operators: documented, not listed in the inventory.
@@ -45,6 +45,7 @@ def test_every_role_has_galaxy_info_and_an_argument_spec_per_entry_point(role: s
     assert set(spec["argument_specs"]) <= entries
 
 
+@pytest.mark.ansible
 def test_example_inventory_has_two_clusters_and_documents_every_variable() -> None:
     out = subprocess.run(
         [str(BIN / "ansible-inventory"), "-i", "inventory/example/hosts.yml", "--list"],

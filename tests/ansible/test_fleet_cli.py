@@ -6,7 +6,13 @@ import re
 import subprocess
 from pathlib import Path
 
-from .conftest import BIN, REPO, DryRun, Sandbox, ansible_env
+import pytest
+from playbook_run import ansible_env
+from repo import BIN, REPO
+
+from .conftest import DryRun, Sandbox
+
+pytestmark = pytest.mark.ansible
 
 PROGRESS = re.compile(r"^(\S+)\s+(ok|changed|skipped|FAILED|UNREACHABLE)\s+(.+)$", re.M)
 

@@ -18,6 +18,8 @@ from kafka_vmtune.plan.plan import make_plan
 
 from .conftest import Run, Sandbox
 
+pytestmark = pytest.mark.ansible
+
 PLAYBOOK = str(Path(__file__).parent / "playbooks" / "vm_max_map_count_only.yml")
 
 

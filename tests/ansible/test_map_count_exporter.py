@@ -10,6 +10,8 @@ import pytest
 
 from .conftest import Sandbox
 
+pytestmark = pytest.mark.ansible
+
 PLAY = "tests/ansible/playbooks/map_count_exporter_only.yml"
 UNITS = "etc/systemd/system"
 

@@ -10,7 +10,12 @@ import json
 import re
 from pathlib import Path
 
-from .conftest import DryRun, Sandbox, ansible_playbook
+import pytest
+from playbook_run import ansible_playbook
+
+from .conftest import DryRun, Sandbox
+
+pytestmark = pytest.mark.ansible
 
 DRY_RUN_BUDGET = 60
 PER_BROKER_BUDGET = 25

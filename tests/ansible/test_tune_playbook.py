@@ -12,6 +12,8 @@ import pytest
 
 from .conftest import Sandbox
 
+pytestmark = pytest.mark.ansible
+
 VALUE_LINE = re.compile(r"^vm\.max_map_count = (\d+)$", re.M)
 
 

@@ -11,10 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from repo import REPO
 from report_schema import PLAN_KEYS, REPORT_KEYS, SCHEMA, TERM_KEYS
 
 CLI = Path(sys.executable).parent / "kafka-vmtune"
-REPO = Path(__file__).resolve().parents[2]
 SAMPLE = re.compile(
     r"^(kafka_vmtune_[a-z_]+)(\{(pid=\"\d+\"|cause=\"[a-z._-]+\")\})? (-?\d+(\.\d+)?)$"
 )

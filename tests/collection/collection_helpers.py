@@ -5,17 +5,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from playbook_run import Run
+from playbook_run import Run, ansible_playbook
+from repo import BIN
 from sandbox_tree import SandboxTree
 
-REPO = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
 FQCN = "kafka_vmtune.kafka"
 REAL_SYSCTL_FILE = Path("/etc/sysctl.d/60-kafka-vmtune.conf")
 
@@ -52,16 +50,7 @@ class Installed:
     def run(self, cwd: Path, *args: str, env: dict[str, str] | None = None) -> Run:
         """`ansible-playbook ARGS` from cwd, a directory of the test's own."""
         assert not (cwd / "ansible.cfg").exists()
-        proc = subprocess.run(
-            [str(BIN / "ansible-playbook"), *args],
-            cwd=cwd,
-            env=env or self.env(),
-            capture_output=True,
-            text=True,
-            timeout=900,
-            check=False,
-        )
-        return Run(proc.returncode, proc.stdout + proc.stderr)
+        return ansible_playbook(*args, cwd=cwd, env=env or self.env(), timeout=900)
 
 
 class Sandbox(SandboxTree):

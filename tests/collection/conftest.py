@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from collection_helpers import BIN, REAL_SYSCTL_FILE, REPO, Installed, Sandbox
+from collection_helpers import REAL_SYSCTL_FILE, Installed, Sandbox
+from repo import BIN, REPO
 
 
 @pytest.fixture(scope="session")

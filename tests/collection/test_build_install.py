@@ -9,7 +9,11 @@ import subprocess
 import tarfile
 from pathlib import Path
 
-from collection_helpers import BIN, FQCN, REPO, Installed
+import pytest
+from collection_helpers import FQCN, Installed
+from repo import BIN, REPO
+
+pytestmark = pytest.mark.ansible
 
 LINK = "plugins/module_utils/kafka_vmtune"
 TARGET = "../../python/kafka_vmtune"

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from collection_helpers import USER_PLAYBOOK, Installed, Sandbox, write_local_inventory
+
+pytestmark = pytest.mark.ansible
 
 LIVE = Path("/proc/sys/vm/max_map_count")
 

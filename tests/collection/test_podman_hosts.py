@@ -20,7 +20,7 @@ import pytest
 from collection_helpers import USER_PLAYBOOK, Installed, Run
 from podman_setup import molecule_environment, podman_unusable_reason
 
-pytestmark = pytest.mark.molecule
+pytestmark = [pytest.mark.molecule, pytest.mark.podman, pytest.mark.ansible]
 
 HOSTS = ("kvt-coll-b1", "kvt-coll-b2")
 NETWORK = "kvt-coll-net"

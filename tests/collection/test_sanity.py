@@ -17,7 +17,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from collection_helpers import BIN, REPO, Installed
+import pytest
+from collection_helpers import Installed
+from repo import BIN, REPO
+
+pytestmark = pytest.mark.ansible
 
 HOME = REPO / ".cache" / "ansible-test-home"
 IGNORE = REPO / "tests" / "sanity" / "ignore-2.19.txt"

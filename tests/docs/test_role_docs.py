@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import yaml
+from repo import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 TOOL = REPO / "tools" / "role_docs.py"
 
 

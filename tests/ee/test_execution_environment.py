@@ -14,15 +14,15 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
+from repo import BIN, REPO
 
-REPO = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
+pytestmark = pytest.mark.ansible
+
 EE_FILE = REPO / "execution-environment.yml"
 
 

@@ -13,7 +13,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from crash_support import FIXTURES, at_limit_hs_err, diagnose, diagnose_json, evidence_dir
+from crash_support import (
+    FIXTURES,
+    at_limit_hs_err,
+    crashed_at,
+    diagnose,
+    diagnose_json,
+    evidence_dir,
+    planted,
+)
 
 from kafka_vmtune.cli.main import parse_duration
 from kafka_vmtune.errors import InputError
@@ -120,17 +128,17 @@ def test_map_failed_in_a_log_alone_is_a_crash_from_the_limit(evidence_path: Path
 def test_since_leaves_out_older_crashes(evidence_path: Path) -> None:
     for name in CAUSES:
         shutil.copy(FIXTURES / name, evidence_path / name)
-    old = time.time() - 3 * 86400
+    # Ages by the run's clock: two files last written 3 days ago (their mtime leaves them
+    # out), one written now that crashed 2 days ago (its `Time:` leaves it out), and one
+    # that crashed a minute ago.
+    now = time.time()
     for name in ("hs_err_pid4242.log", "hs_err_pid7171.log"):
-        os.utime(evidence_path / name, (old, old))
-    # The others were written now; their `Time:` lines are what counts.
+        planted(evidence_path / name, (FIXTURES / name).read_bytes(), age=3 * 86400)
+    old_crash = evidence_path / "hs_err_pid6161.log"
+    old_crash.write_bytes(crashed_at(old_crash.read_bytes(), now - 2 * 86400))
+    os.utime(old_crash, (now, now))
     fresh = evidence_path / "hs_err_pid5151.log"
-    fresh.write_bytes(
-        fresh.read_bytes().replace(
-            b"Sat Nov 28 04:50:53 2026 UTC",
-            time.strftime("%a %b %d %H:%M:%S %Y UTC", time.gmtime()).encode(),
-        )
-    )
+    planted(fresh, fresh.read_bytes(), age=60)
     assert len(diagnose_json("--search", str(evidence_path), code=1)) == 4
     recent = diagnose_json("--search", str(evidence_path), "--since", "1h", code=1)
     assert [c["pid"] for c in recent] == [5151]
@@ -228,8 +236,7 @@ def test_check_counts_the_crashes_in_its_line_perfdata_and_metrics() -> None:
 
     prom = "/tmp/kvt.prom"
     with evidence_dir() as path:
-        hs_err = path / "hs_err_pid8080.log"
-        hs_err.write_bytes(at_limit_hs_err(65530))
+        hs_err = planted(path / "hs_err_pid8080.log", at_limit_hs_err(65530))
         r = isolated(
             f"{CLI} check --prometheus {prom}; echo rc=$?; cat {prom}",
             {"hs_err_pid8080.log": hs_err},

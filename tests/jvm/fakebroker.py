@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from repo import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 MAX_MAP_COUNT = Path("/proc/sys/vm/max_map_count")
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 from crash_support import diagnose, diagnose_json, evidence_dir
+from repo import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 LIMIT = int(Path("/proc/sys/vm/max_map_count").read_text())
 pytestmark = pytest.mark.jvm
 

@@ -18,7 +18,6 @@ from typing import Any
 
 from podman_setup import molecule_environment, run_molecule
 
-REPO = Path(__file__).resolve().parents[2]
 SCENARIO = "kafka_cluster"
 HOSTS = ("kvt-kc-1", "kvt-kc-2", "kvt-kc-3")
 NETWORK = "kvt-kc-net"

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 from kafka_helpers import (
-    REPO,
     Load,
     bootstrap_servers,
     kafka_skip_reason,
@@ -25,10 +24,13 @@ from kafka_helpers import (
     percentile,
     preferred_leader_misses,
 )
+from repo import REPO
 
 pytestmark = [
     pytest.mark.kafka,
     pytest.mark.molecule,
+    pytest.mark.podman,
+    pytest.mark.ansible,
     pytest.mark.skipif(kafka_skip_reason() is not None, reason=kafka_skip_reason() or ""),
 ]
 

@@ -16,10 +16,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from repo import REPO
 
 import kafka_vmtune
 
-REPO = Path(__file__).resolve().parents[2]
 PACKAGE = REPO / "python" / "kafka_vmtune"
 ALLOWED = set(sys.stdlib_module_names) | {"__future__"}
 # Ansible modules shipped to broker hosts (kafka_restart runs on the control node).

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from repo import REPO
 
 from kafka_vmtune import settings
 from kafka_vmtune.errors import InputError
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def test_defaults_are_valid_settings() -> None:

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
+from repo import REPO
 
 from kafka_vmtune.errors import InputError
 from kafka_vmtune.plan.whatif import assign_replicas, parse_plan, plan_from_dict
 from kafka_vmtune.sizing.projection import TopicSpec, segments_per_replica
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "plan.yaml"
+EXAMPLE = REPO / "examples" / "plan.yaml"
 
 
 def plan(**top: Any) -> dict[str, Any]:

@@ -11,10 +11,10 @@ import subprocess
 from pathlib import Path
 
 from podman_setup import molecule_environment, podman_unusable_reason, run_molecule
+from repo import REPO
 
 __all__ = ["molecule_environment", "podman_unusable_reason"]
 
-REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / ".artifacts"
 MAX_MAP_COUNT = Path("/proc/sys/vm/max_map_count")
 

@@ -20,7 +20,7 @@ from molecule_helpers import (
     run_scenario,
 )
 
-pytestmark = pytest.mark.molecule
+pytestmark = [pytest.mark.molecule, pytest.mark.podman, pytest.mark.ansible]
 
 
 @pytest.fixture(scope="module")

@@ -7,13 +7,12 @@ import re
 import shlex
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 import yaml
-from crash_support import CLI, at_limit_hs_err, evidence_dir, isolated
+from crash_support import CLI, at_limit_hs_err, evidence_dir, isolated, planted
+from repo import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 RULES = REPO / "prometheus" / "kafka-vmtune.rules.yml"
 RULE_TESTS = REPO / "prometheus" / "kafka-vmtune.rules.test.yml"
 # node_exporter's own metric about the textfile (KafkaVmtuneMetricsStale).
@@ -59,8 +58,7 @@ def test_every_alert_has_a_case_that_fires_it() -> None:
 def test_rules_use_only_metrics_that_check_writes() -> None:
     with evidence_dir() as out:
         # A host of its own: a sleeper as the broker, the incident's hs_err in its /tmp.
-        hs_err = out / "hs_err_pid8080.log"
-        hs_err.write_bytes(at_limit_hs_err(65531))
+        hs_err = planted(out / "hs_err_pid8080.log", at_limit_hs_err(65531))
         prom = out / "kafka_vmtune.prom"
         check = shlex.join([str(CLI), "check", "--pid", "$pid", "--prometheus", str(prom)])
         # Its own /etc/sysctl.d too, so the boot value is known whatever this machine has.

@@ -3,10 +3,10 @@ clear failure, and client secrets never in what it says."""
 
 from __future__ import annotations
 
-import socket
 import time
 
 import pytest
+from network import closed_port
 
 from kafka_vmtune.restart.admin import AdminError
 from kafka_vmtune.restart.confluent_admin import ConfluentAdmin
@@ -18,12 +18,6 @@ SASL = {
     "sasl.username": "roller",
     "sasl.password": SECRET,
 }
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])  # closed again when the block ends
 
 
 def test_an_unreachable_cluster_fails_in_bounded_time_naming_it() -> None:

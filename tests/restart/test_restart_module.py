@@ -6,23 +6,18 @@ is the kafka_roll_broker action: tests/rolling.)"""
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
+from network import closed_port
+from playbook_run import ansible_playbook
 
-REPO = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.ansible
+
 SECRET = "s3cr3t-Passw0rd-7f1"
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def run_tasks(tmp_path: Path, cases: dict[str, dict[str, Any]]) -> tuple[dict[str, Any], str]:
@@ -49,31 +44,18 @@ def run_tasks(tmp_path: Path, cases: dict[str, dict[str, Any]]) -> tuple[dict[st
     )
     play = [{"hosts": "localhost", "gather_facts": False, "tasks": tasks}]
     (tmp_path / "play.yml").write_text(yaml.safe_dump(play))
-    env = dict(
-        os.environ,
-        ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
-        ANSIBLE_NOCOLOR="1",
-    )
-    proc = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "ansible-playbook"),
-            "-i",
-            "localhost,",
-            "-c",
-            "local",
-            "-e",
-            f"ansible_python_interpreter={sys.executable}",
-            str(tmp_path / "play.yml"),
-        ],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
+    proc = ansible_playbook(
+        "-i",
+        "localhost,",
+        "-c",
+        "local",
+        "-e",
+        f"ansible_python_interpreter={sys.executable}",
+        str(tmp_path / "play.yml"),
         timeout=300,
-        check=False,
     )
-    output = proc.stdout + proc.stderr
-    assert proc.returncode == 0, output  # every case is ignore_errors; the save must run
+    output = proc.output
+    assert proc.rc == 0, output  # every case is ignore_errors; the save must run
     return json.loads((tmp_path / "results.json").read_text()), output
 
 

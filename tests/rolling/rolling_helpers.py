@@ -7,18 +7,15 @@ the policy decision, argument validation, resume, and a gate that cannot pass.
 from __future__ import annotations
 
 import json
-import os
 import re
-import socket
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[2]
+from playbook_run import ansible_playbook
+from repo import REPO
+
 PLAYBOOK = REPO / "playbooks" / "rolling_restart.yml"
-BIN = Path(sys.executable).parent
 
 
 @dataclass(frozen=True)
@@ -64,39 +61,16 @@ def run_playbook(
     playbook: Path = PLAYBOOK,
     timeout: int = 300,
 ) -> Run:
-    env = dict(
-        os.environ,
-        PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-        ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_FORCE_COLOR="0",
-    )
-    proc = subprocess.run(
-        [
-            str(BIN / "ansible-playbook"),
-            "-i",
-            str(inventory),
-            str(playbook),
-            "-e",
-            json.dumps(extra_vars),
-            # Task-level detail (names, retries, argument checks): the project's callback
-            # gives it back under -v, as an operator asks for it (unless args set a level).
-            *([] if any(a.startswith("-v") for a in args) else ["-v"]),
-            *args,
-        ],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
+    r = ansible_playbook(
+        "-i",
+        str(inventory),
+        str(playbook),
+        "-e",
+        json.dumps(extra_vars),
+        # Task-level detail (names, retries, argument checks): the project's callback
+        # gives it back under -v, as an operator asks for it (unless args set a level).
+        *([] if any(a.startswith("-v") for a in args) else ["-v"]),
+        *args,
         timeout=timeout,
-        check=False,
     )
-    return Run(proc.returncode, proc.stdout + proc.stderr)
-
-
-def closed_port() -> int:
-    """A local TCP port nothing listens on (bound, then released)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-    return port
+    return Run(r.rc, r.output)

@@ -10,7 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rolling_helpers import REPO, closed_port, run_playbook, write_inventory
+from network import closed_port
+from repo import REPO
+from rolling_helpers import run_playbook, write_inventory
+
+pytestmark = pytest.mark.ansible
 
 GONE = {
     "ansible_connection": "ssh",

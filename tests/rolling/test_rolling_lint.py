@@ -4,11 +4,12 @@ linters on their own, so a finding here points at the restart files directly."""
 from __future__ import annotations
 
 import subprocess
-import sys
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
+import pytest
+from repo import BIN, REPO
+
+pytestmark = pytest.mark.ansible
+
 FILES = ["roles/rolling_restart", "playbooks/rolling_restart.yml", "molecule/kafka_cluster"]
 
 

@@ -19,9 +19,10 @@ from pathlib import Path
 
 import pytest
 from podman_setup import molecule_environment
-from rolling_helpers import REPO, Run, run_playbook
+from repo import REPO
+from rolling_helpers import Run, run_playbook
 
-pytestmark = pytest.mark.molecule
+pytestmark = [pytest.mark.molecule, pytest.mark.podman, pytest.mark.ansible]
 
 CONTAINER = "kvt-roll-svc"
 UNIT = "kvt-fake-broker.service"

@@ -9,20 +9,22 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
-import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from repo import BIN, REPO
 
-CLI = Path(sys.executable).parent / "kafka-vmtune"
-FIXTURES = Path(__file__).resolve().parents[1] / "facts" / "crash_fixtures"
+CLI = BIN / "kafka-vmtune"
+FIXTURES = REPO / "tests" / "facts" / "crash_fixtures"
 CRASH_KEYS = {"time", "pid", "cause", "map_areas", "limit", "evidence", "detail"}
 
 
@@ -80,7 +82,8 @@ def _run_isolated(
         setup.append(f"mkdir -p {shlex.quote(str(top))}")
         setup.append(f"mount --bind {shlex.quote(keep)} {shlex.quote(str(top))}")
     for name, src in tmp_files.items():
-        setup.append(f"cp -P {shlex.quote(str(src))} /tmp/{shlex.quote(name)}")
+        # -p keeps the mtime the test gave the file (the run's clock, see `planted`).
+        setup.append(f"cp -P -p {shlex.quote(str(src))} /tmp/{shlex.quote(name)}")
     return subprocess.run(
         [
             "unshare",
@@ -108,8 +111,31 @@ def diagnose(
     return isolated(shlex.join(["exec", str(CLI), "diagnose", *args]), tmp_files)
 
 
+HOUR = 3600.0
+TIME_LINE = re.compile(rb"^Time: .*? UTC", re.M)
+
+
+def crashed_at(hs_err: bytes, when: float) -> bytes:
+    """hs_err with its `Time:` line (the crash time, UTC) set to `when` (epoch seconds)."""
+    stamp = time.strftime("Time: %a %b %d %H:%M:%S %Y UTC", time.gmtime(when)).encode()
+    out, n = TIME_LINE.subn(stamp, hs_err, count=1)
+    assert n == 1, "no `Time:` line in the hs_err"
+    return out
+
+
+def planted(path: Path, data: bytes, age: float = HOUR) -> Path:
+    """Write an hs_err that crashed `age` seconds ago by the run's clock: its `Time:` line
+    and its mtime both, so a rule comparing them with "now" sees the same age on any day
+    and under a shifted clock (where the kernel's file times are not the process's)."""
+    when = time.time() - age
+    path.write_bytes(crashed_at(data, when))
+    os.utime(path, (when, when))
+    return path
+
+
 def at_limit_hs_err(areas: int, limit: int = 65530, end: bool = True) -> bytes:
-    """The incident's hs_err: the JVM's header, `areas` map lines (+ [vsyscall]), the limit."""
+    """The incident's hs_err: the JVM's header, `areas` map lines (+ [vsyscall]), the limit.
+    Its `Time:` is the fixture's; `planted` makes it recent."""
     head = (FIXTURES / "hs_err_pid6161.log").read_bytes().split(b"\nDynamic libraries:\n")[0]
     head = head.replace(
         b"(malloc) failed to allocate 1048576 bytes for AllocateHeap",

@@ -1,9 +1,15 @@
-"""The outcome of one ansible-playbook run, as the tests read it."""
+"""ansible-playbook as the tests run it, and the outcome of one run as they read it."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 from dataclasses import dataclass
+from pathlib import Path
+
+from repo import BIN, REPO
+from tiers import starting
 
 RECAP = re.compile(r"^(\S+)\s*:\s*(ok=\d+.*)$", re.M)
 
@@ -24,3 +30,34 @@ class Run:
             m.group(1): {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", m.group(2))}
             for m in RECAP.finditer(self.output)
         }
+
+
+def ansible_env(**extra: str) -> dict[str, str]:
+    """os.environ for a run from the checkout: its ansible.cfg, no colours, the venv first."""
+    env = dict(
+        os.environ,
+        ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_FORCE_COLOR="0",
+        ANSIBLE_DEPRECATION_WARNINGS="0",
+        PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    )
+    env.update(extra)
+    return env
+
+
+def ansible_playbook(
+    *args: str, cwd: Path = REPO, env: dict[str, str] | None = None, timeout: int = 600
+) -> Run:
+    """`ansible-playbook ARGS` from cwd (the checkout unless said), output and exit code."""
+    starting("ansible")
+    proc = subprocess.run(
+        [str(BIN / "ansible-playbook"), *args],
+        cwd=cwd,
+        env=env if env is not None else ansible_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return Run(proc.returncode, proc.stdout + proc.stderr)

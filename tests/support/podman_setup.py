@@ -13,7 +13,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from repo import REPO
+from tiers import starting
+
 ENV_FILE = REPO / ".cache" / "molecule.env"
 
 
@@ -40,6 +42,7 @@ def molecule_environment() -> dict[str, str]:
     """os.environ plus what setup.sh exported; runs setup.sh (fast when already done).
 
     Raises RuntimeError with the tail of setup.sh's output when it fails."""
+    starting("podman")
     bin_dir = str(Path(sys.executable).parent)
     env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
     setup = subprocess.run(

@@ -188,6 +188,7 @@ def wait_until(
     started = clock.now()
     backoff = Backoff(settings.first_poll, settings.poll_interval)
     first: list[str] = []
+    last = False  # the poll after a sleep cut to the time left: whatever it says, the end
     while True:
         try:
             snap: ClusterSnapshot | None = admin.snapshot()
@@ -199,9 +200,13 @@ def wait_until(
             return WaitResult(snap, first, [], elapsed)
         first = first or reasons
         fatal = give_up() if give_up is not None else None
-        if fatal is not None or elapsed >= timeout:
+        if fatal is not None or elapsed >= timeout or last:
             return WaitResult(None, first, reasons, clock.now() - started, fatal)
-        clock.sleep(max(0.0, min(backoff.pause(), timeout - elapsed)))
+        # Sleeping exactly the time left may not reach the deadline in floating point
+        # (a virtual clock at t=1e3 does not move by 1e-14): that poll is the last.
+        pause, left = backoff.pause(), timeout - elapsed
+        last = left <= pause
+        clock.sleep(min(pause, left))
 
 
 def default_expected(snapshot: ClusterSnapshot, node_ids: Collection[int]) -> frozenset[int]:
