@@ -82,3 +82,66 @@ def links(page: Path) -> list[tuple[str, str]]:
         path, _, anchor = target.partition("#")
         found.append((path, anchor))
     return found
+
+
+# Where a command starts, in a code span of prose or a line of a shell block.
+PROGRAMS = (
+    "./run.sh",
+    "ansible-playbook",
+    "ansible-galaxy",
+    "ansible-doc",
+    "kafka-vmtune",
+    "pip",
+    "python3",
+    ". .venv/bin/activate",
+    ".venv/bin/",
+    "molecule",
+    "pytest",
+)
+ENV_PREFIX = re.compile(r"^(?:[A-Z_]+=\S+\s+)+")
+
+
+def paragraphs(text: str) -> list[tuple[int, str]]:
+    """The blocks of lines between blank lines, as (number of the first line, text)."""
+    found: list[tuple[int, str]] = []
+    lines: list[str] = []
+    for number, line in enumerate([*text.split("\n"), ""], start=1):
+        if line.strip():
+            lines.append(line)
+        elif lines:
+            found.append((number - len(lines), "\n".join(lines)))
+            lines = []
+    return found
+
+
+def commands(page: Path) -> list[tuple[int, str]]:
+    """Every command a page tells its reader to type, as (line number, command): each line of
+    a bash block (comments dropped), and each code span of prose that starts with a program of
+    PROGRAMS, with the option spans that follow it in its paragraph or table row, e.g.
+    `kafka-vmtune inspect` (`--json`)."""
+    text = page.read_text(encoding="utf-8")
+    found: list[tuple[int, str]] = []
+    for info, body, start in blocks(text):
+        if info not in ("bash", "sh", "shell"):
+            continue
+        for offset, line in enumerate(body.split("\n"), start=1):
+            command = line.split(" # ")[0].strip()
+            if command and not command.startswith("#"):
+                found.append((start + offset, command))
+    for number, paragraph in paragraphs(prose(text)):
+        current: tuple[int, str] | None = None
+        end = 0
+        for span in re.finditer(r"`([^`]+)`", paragraph):
+            code = " ".join(span.group(1).split())
+            line = number + paragraph.count("\n", 0, span.start())
+            new_row = "\n|" in paragraph[end : span.start()]
+            end = span.end()
+            if ENV_PREFIX.sub("", code).startswith(PROGRAMS):
+                if current:
+                    found.append(current)
+                current = (line, code)
+            elif current and code.startswith("-") and not new_row:
+                current = (current[0], f"{current[1]} {code}")
+        if current:
+            found.append(current)
+    return found
