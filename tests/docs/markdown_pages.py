@@ -4,10 +4,34 @@ anchors as GitHub and GitLab make them, their relative links, fenced blocks and 
 from __future__ import annotations
 
 import re
+import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 PAGES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+
+
+def run(
+    argv: Sequence[str | Path],
+    *,
+    cwd: Path = REPO,
+    env: dict[str, str] | None = None,
+    stdin: str | None = None,
+    timeout: float = 300,
+) -> subprocess.CompletedProcess[str]:
+    """A tool the docs tests drive, its output captured; the test reads the exit code."""
+    return subprocess.run(
+        [str(a) for a in argv],
+        cwd=cwd,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
 
 FENCE = re.compile(r"^(```|~~~)(\S*)\s*$")
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")

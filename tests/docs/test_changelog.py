@@ -8,20 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from markdown_pages import REPO
+from markdown_pages import REPO, run
 
 TOOL = Path(sys.executable).parent / "antsibull-changelog"
 
 
 def changelog(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(TOOL), *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run([TOOL, *args], cwd=cwd, timeout=120)
 
 
 def copy_of_changelog(tmp_path: Path) -> Path:

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from markdown_pages import REPO
+from markdown_pages import REPO, run
 
 BIN = Path(sys.executable).parent
 
@@ -25,15 +25,8 @@ def lint(collections: Path, collection: Path) -> subprocess.CompletedProcess[str
         "ANSIBLE_COLLECTIONS_PATH": str(collections),
         "ANSIBLE_CONFIG": str(config),
     }
-    return subprocess.run(
-        [str(BIN / "antsibull-docs"), "lint-collection-docs", "--plugin-docs", str(collection)],
-        cwd=collections,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    command = [BIN / "antsibull-docs", "lint-collection-docs", "--plugin-docs", collection]
+    return run(command, cwd=collections, env=env, timeout=600)
 
 
 def collection_tree(tmp_path: Path, source: Path) -> Path:

@@ -17,6 +17,7 @@ import pytest
 import tomllib
 import yaml
 from markdown_pages import ENV_PREFIX, REPO, commands
+from markdown_pages import run as run_tool
 
 from kafka_vmtune.cli.main import build_parser
 
@@ -45,15 +46,7 @@ def ansible_env() -> dict[str, str]:
 
 
 def run(args: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        args,
-        cwd=REPO,
-        env=env or ansible_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return run_tool(args, env=env or ansible_env())
 
 
 # ---- checks that start nothing slow --------------------------------------------------

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from typing import Any
 
 import pytest
-from markdown_pages import PAGES, REPO, blocks
+from markdown_pages import PAGES, REPO, blocks, run
 
 PARSER = REPO / "tests" / "docs" / "mermaid" / "parse.mjs"
 MODULES = REPO / ".cache" / "mermaid"  # run.sh's setup_node installs the pinned packages here
@@ -37,14 +36,8 @@ def diagrams() -> dict[str, str]:
 def parse(sources: dict[str, str]) -> dict[str, dict[str, Any]]:
     if not (MODULES / "node_modules" / "mermaid").is_dir():
         pytest.fail(f"Mermaid is not installed in {MODULES}: run ./run.sh test (its setup_node)")
-    result = subprocess.run(
-        ["node", str(PARSER), str(MODULES)],
-        input=json.dumps([{"name": k, "source": v} for k, v in sources.items()]),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    diagrams = json.dumps([{"name": k, "source": v} for k, v in sources.items()])
+    result = run(["node", PARSER, MODULES], stdin=diagrams, timeout=120)
     assert result.returncode == 0, result.stderr
     return {r["name"]: r for r in json.loads(result.stdout)}
 

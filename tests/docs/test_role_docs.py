@@ -9,21 +9,14 @@ import sys
 from pathlib import Path
 
 import yaml
+from markdown_pages import REPO, run
 
-REPO = Path(__file__).resolve().parents[2]
 TOOL = REPO / "tools" / "role_docs.py"
 DOC = REPO / "docs" / "variables.md"
 
 
 def role_docs(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(TOOL), *map(str, args)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run([sys.executable, TOOL, *args], timeout=60)
 
 
 def block(doc: str) -> str:
