@@ -41,6 +41,26 @@ setup_system() {
   fi
 }
 
+# Mermaid's own parser (npm, pinned by tests/docs/mermaid/package-lock.json) for the docs'
+# diagrams, in .cache/mermaid; re-installed only when the pins change. Without node and npm
+# the diagram test skips and says why.
+setup_node() {
+  local src=tests/docs/mermaid dest=.cache/mermaid stamp
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    log "node or npm not found: the Mermaid diagram test will skip"
+    return 0
+  fi
+  stamp="$dest/.installed-$(cat "$src/package.json" "$src/package-lock.json" | sha256sum | cut -c1-16)"
+  if [ ! -e "$stamp" ]; then
+    log "installing the Mermaid parser into $dest (npm ci)"
+    rm -rf "$dest"
+    mkdir -p "$dest"
+    cp "$src/package.json" "$src/package-lock.json" "$dest/"
+    (cd "$dest" && npm ci --no-audit --no-fund --loglevel=error)
+    touch "$stamp"
+  fi
+}
+
 # The checkout is the collection kafka_vmtune.kafka: link it where ansible.cfg looks, so
 # playbooks here resolve kafka_vmtune.kafka.* to this very tree (no copy, no install).
 link_collection() {
@@ -69,6 +89,7 @@ case "${1:-}" in
     shift
     setup_system
     setup_python test
+    setup_node
     link_collection
     [ -x molecule/setup.sh ] && molecule/setup.sh
     mkdir -p .artifacts
@@ -92,6 +113,7 @@ case "${1:-}" in
     shift
     setup_system
     setup_python test
+    setup_node
     link_collection
     KVT_TIER=fast exec python -m pytest "$@" -m "$(fast_tier)"
     ;;

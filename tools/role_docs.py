@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Render the roles' argument specs (roles/*/meta/argument_specs.yml) into the README.
+"""Render the roles' argument specs (roles/*/meta/argument_specs.yml) into docs/variables.md.
 
-The README's role reference lives between the markers below and is only ever written by
-this script, so a variable is described once, in its argument spec:
+The role reference lives between the markers below and is only ever written by this
+script, so a variable is described once, in its argument spec:
 
-    python tools/role_docs.py           # rewrite the block in README.md
-    python tools/role_docs.py --check   # exit 1 when README.md is out of date (CI)
+    python tools/role_docs.py           # rewrite the block in docs/variables.md
+    python tools/role_docs.py --check   # exit 1 when docs/variables.md is out of date (CI)
 """
 
 from __future__ import annotations
@@ -22,12 +22,13 @@ REPO = Path(__file__).resolve().parents[1]
 BEGIN = "<!-- role-docs:begin -->"
 END = "<!-- role-docs:end -->"
 REGENERATE = "python tools/role_docs.py"
+DOC = REPO / "docs" / "variables.md"
 # Roles in the order a run uses them; any other role follows alphabetically.
 ORDER = ("kafka_facts", "vm_max_map_count", "broker_limits", "capacity_report", "rolling_restart")
 
 
 class DocsError(Exception):
-    """A README or argument spec this script cannot work with."""
+    """A document or argument spec this script cannot work with."""
 
 
 @dataclass
@@ -88,7 +89,7 @@ def options_of(specs: dict[str, Any]) -> list[Option]:
 def render_role(name: str, specs: dict[str, Any]) -> list[str]:
     main = specs["main"]
     summary = plain(main.get("short_description", "")).rstrip(".")
-    lines = [f"#### {name}", "", f"{summary}.", ""]
+    lines = [f"### {name}", "", f"{summary}.", ""]
     for item in main.get("description") or []:
         lines.append(f"- {plain(item)}")
     if main.get("description"):
@@ -120,23 +121,23 @@ def render(roles: Path) -> str:
     return "\n".join([*lines, END])
 
 
-def updated(readme: str, block: str) -> str:
-    """readme with the text between the markers replaced by block."""
-    if readme.count(BEGIN) != 1 or readme.count(END) != 1:
-        raise DocsError(f"README must hold exactly one {BEGIN} and one {END}")
-    head, rest = readme.split(BEGIN)
+def updated(doc: str, block: str) -> str:
+    """doc with the text between the markers replaced by block."""
+    if doc.count(BEGIN) != 1 or doc.count(END) != 1:
+        raise DocsError(f"the document must hold exactly one {BEGIN} and one {END}")
+    head, rest = doc.split(BEGIN)
     _, tail = rest.split(END)
     return head + block + tail
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="only report an out-of-date README")
-    parser.add_argument("--readme", type=Path, default=REPO / "README.md")
+    parser.add_argument("--check", action="store_true", help="only report an out-of-date document")
+    parser.add_argument("--doc", type=Path, default=DOC, help="the document holding the markers")
     parser.add_argument("--roles", type=Path, default=REPO / "roles")
     args = parser.parse_args(argv)
     try:
-        current = args.readme.read_text(encoding="utf-8")
+        current = args.doc.read_text(encoding="utf-8")
         wanted = updated(current, render(args.roles))
     except (OSError, yaml.YAMLError, DocsError) as exc:
         print(f"role_docs: {exc}", file=sys.stderr)
@@ -145,13 +146,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.check:
         print(
-            f"{args.readme} is out of date with {args.roles}/*/meta/argument_specs.yml; "
+            f"{args.doc} is out of date with {args.roles}/*/meta/argument_specs.yml; "
             f"regenerate it with: {REGENERATE}",
             file=sys.stderr,
         )
         return 1
-    args.readme.write_text(wanted, encoding="utf-8")
-    print(f"updated {args.readme}")
+    args.doc.write_text(wanted, encoding="utf-8")
+    print(f"updated {args.doc}")
     return 0
 
 

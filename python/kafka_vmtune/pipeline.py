@@ -17,7 +17,7 @@ from .sizing.host import size_host
 
 
 def inspect_host(*, top_processes: int = 0, **options: Any) -> HostReport:
-    """The host report (schema 2) with its plan; see the README section `model` for every key.
+    """The host report (schema 2) with its plan; see docs/host-report.md for every key.
 
     `options` are the settings of kafka_vmtune.settings (defaults filled, bounds checked
     there: an InputError names the variable). `top_processes`: how many of the processes

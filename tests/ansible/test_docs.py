@@ -1,4 +1,4 @@
-"""The README section and the example inventory document every variable the roles accept."""
+"""docs/variables.md and the example inventory document every variable the roles accept."""
 
 from __future__ import annotations
 
@@ -21,15 +21,13 @@ def role_options(role: str) -> dict[str, dict[str, object]]:
     return options
 
 
-def tune_section() -> str:
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    start = readme.index("<!-- section:tune -->")
-    return readme[start : readme.index("<!-- /section:tune -->")]
+def variables_page() -> str:
+    return (REPO / "docs" / "variables.md").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_readme_lists_every_variable_of_the_role(role: str) -> None:
-    section = tune_section()
+def test_the_variables_page_lists_every_variable_of_the_role(role: str) -> None:
+    section = variables_page()
     missing = [name for name in role_options(role) if f"| `{name}` |" not in section]
     assert missing == []
 

@@ -2,7 +2,7 @@
 
 Pure functions only. Each term says how many things it counts, how many map areas each
 costs, where the count came from and why, so an operator can check every number.
-Facts behind the constants (Kafka source, measurements): README section `model`.
+Facts behind the constants (Kafka source, measurements): docs/model.md.
 """
 
 from __future__ import annotations
