@@ -99,7 +99,7 @@ case "${1:-}" in
     rc=$?
     # No test may depend on the day it runs: the fast tier again, 400 days ahead.
     log "the fast tier under a clock 400 days ahead (faketime)"
-    KVT_TIER=fast faketime -f +400d python -m pytest -p no:cacheprovider \
+    KVT_TIER=fast faketime -f +400d python -m pytest -p no:cacheprovider --timeout=300 \
       --junitxml=.artifacts/junit-shifted-clock.xml "$@" -m "$(fast_tier)"
     clock_rc=$?
     set -e
@@ -115,7 +115,7 @@ case "${1:-}" in
     setup_python test
     setup_node
     link_collection
-    KVT_TIER=fast exec python -m pytest "$@" -m "$(fast_tier)"
+    KVT_TIER=fast exec python -m pytest --timeout=300 "$@" -m "$(fast_tier)"
     ;;
   *)
     sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'

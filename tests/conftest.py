@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 import subprocess
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
+import podman_setup
 import pytest
 from repo import REPO
 from tiers import FAST, clock_shifted
@@ -61,6 +63,16 @@ def snapshot(directory: Path) -> dict[str, str]:
             st = path.stat()
             entries[rel] = f"{st.st_size} {st.st_mtime_ns}"
     return entries
+
+
+@pytest.fixture(scope="session", autouse=True)
+def podman_resources_of_this_run_removed() -> Iterator[None]:
+    """Containers and networks named with this run's id go at the end, pass or fail."""
+    yield
+    if podman_setup.used:
+        left = podman_setup.remove_run_resources()
+        if left:
+            warnings.warn(f"tests left podman resources behind (now removed): {left}", stacklevel=1)
 
 
 @pytest.fixture(scope="session", autouse=True)

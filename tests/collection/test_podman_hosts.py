@@ -2,9 +2,9 @@
 read-only, which the tool reports), from an empty directory with no ansible.cfg.
 
 Two hosts from the kvt-jre image of molecule/setup.sh on a network of their own, named
-kvt-coll-* so nothing else on the machine is touched; removed at the end. The podman
-connection plugin (containers.podman, unpacked by molecule/setup.sh) is installed next to
-the collection, in the same and only collections path.
+kvt-coll-*-RUNID (this run's id) so nothing else on the machine is touched; removed at the
+end. The podman connection plugin (containers.podman, unpacked by molecule/setup.sh) is
+installed next to the collection, in the same and only collections path.
 """
 
 from __future__ import annotations
@@ -19,11 +19,12 @@ from pathlib import Path
 import pytest
 from collection_helpers import USER_PLAYBOOK, Installed, Run
 from podman_setup import molecule_environment, podman_unusable_reason
+from run_id import scoped
 
 pytestmark = [pytest.mark.molecule, pytest.mark.podman, pytest.mark.ansible]
 
-HOSTS = ("kvt-coll-b1", "kvt-coll-b2")
-NETWORK = "kvt-coll-net"
+HOSTS = (scoped("kvt-coll-b1"), scoped("kvt-coll-b2"))
+NETWORK = scoped("kvt-coll-net")
 SYSCTL_FILE = "/etc/sysctl.d/60-kafka-vmtune.conf"
 
 

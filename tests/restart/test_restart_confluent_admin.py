@@ -7,9 +7,12 @@ import time
 
 import pytest
 from network import closed_port
+from tiers import LIBRDKAFKA_CLOCK
 
 from kafka_vmtune.restart.admin import AdminError
 from kafka_vmtune.restart.confluent_admin import ConfluentAdmin
+
+pytestmark = LIBRDKAFKA_CLOCK
 
 SECRET = "s3cr3t-Passw0rd-7f1"
 SASL = {

@@ -32,6 +32,7 @@ from confluent_kafka.admin import (  # type: ignore[attr-defined]
     ResourceType,
     TopicMetadata,
 )
+from tiers import LIBRDKAFKA_CLOCK
 
 from kafka_vmtune.restart.admin import AdminError, TopicPartition
 from kafka_vmtune.restart.confluent_admin import (
@@ -41,6 +42,8 @@ from kafka_vmtune.restart.confluent_admin import (
     min_isr_from,
     partitions_from,
 )
+
+pytestmark = LIBRDKAFKA_CLOCK
 
 NOBODY = "127.0.0.1:1"
 # The library's own words for "nobody answered": a timeout or a transport failure.

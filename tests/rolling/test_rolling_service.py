@@ -21,10 +21,11 @@ import pytest
 from podman_setup import molecule_environment
 from repo import REPO
 from rolling_helpers import Run, run_playbook
+from run_id import scoped
 
 pytestmark = [pytest.mark.molecule, pytest.mark.podman, pytest.mark.ansible]
 
-CONTAINER = "kvt-roll-svc"
+CONTAINER = scoped("kvt-roll-svc")
 UNIT = "kvt-fake-broker.service"
 
 
@@ -162,7 +163,7 @@ def test_missing_unit_stops_with_its_name(host: dict[str, str], tmp_path: Path) 
     run = run_roll(tmp_path, host, unit="kvt-no-such-broker.service")
     assert run.rc != 0
     flat = " ".join(run.out.split())
-    assert "systemd unit kvt-no-such-broker.service on kvt-roll-svc is not-found" in flat
+    assert f"systemd unit kvt-no-such-broker.service on {CONTAINER} is not-found" in flat
 
 
 def test_a_unit_that_fails_during_start_stops_the_roll_at_once_with_its_state(
@@ -177,7 +178,7 @@ def test_a_unit_that_fails_during_start_stops_the_roll_at_once_with_its_state(
         sh(host, "rm -f /etc/kvt-broken")
     assert run.rc != 0
     flat = " ".join(run.out.split())
-    assert "Rolling restart stopped at broker 1 (kvt-roll-svc)" in flat
+    assert f"Rolling restart stopped at broker 1 ({CONTAINER})" in flat
     assert f"broker 1 did not come back: unit {UNIT} failed" in flat, flat[-3000:]
     assert "ActiveState=failed SubState=failed Result=exit-code ExecMainStatus=3" in flat
     assert "cannot start: broken" in flat  # the journal's last lines

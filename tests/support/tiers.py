@@ -31,3 +31,10 @@ def starting(kind: str) -> None:
 def clock_shifted() -> bool:
     """True under faketime (libfaketime reads FAKETIME from the environment)."""
     return "FAKETIME" in os.environ
+
+
+# librdkafka (confluent-kafka) waits with pthread_cond_timedwait against the wall clock:
+# under faketime its deadlines lie 400 days ahead of the kernel's and never fire.
+LIBRDKAFKA_CLOCK = pytest.mark.realclock(
+    "librdkafka's timed waits use the wall clock, which faketime shifts and the kernel does not"
+)

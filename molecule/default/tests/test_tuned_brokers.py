@@ -17,14 +17,22 @@ import testinfra.host
 
 SYSCTL_FILE = "/etc/sysctl.d/60-kafka-vmtune.conf"
 OVERRIDE_FILE = "/etc/sysctl.d/99-zzz-override.conf"
-OVERRIDDEN_HOST = "kvt-broker3"  # prepare.yml plants OVERRIDE_FILE there only
-BROKERS = ("kvt-broker1", "kvt-broker2", "kvt-broker3")
+# Host (container) names end with the test run's id (molecule.yml), so runs can share a machine.
+RUN_ID = os.environ.get("KVT_RUN_ID", "manual")
+
+
+def named(base: str) -> str:
+    return f"{base}-{RUN_ID}"
+
+
+OVERRIDDEN_HOST = named("kvt-broker3")  # prepare.yml plants OVERRIDE_FILE there only
+BROKERS = tuple(named(f"kvt-broker{i}") for i in (1, 2, 3))
 FLOOR = 262144
 # Each host runs its own Debian release (molecule.yml): (Debian major, Python major.minor).
 RELEASES = {
-    "kvt-broker1": ("11", "3.9"),  # bullseye
-    "kvt-broker2": ("12", "3.11"),  # bookworm
-    "kvt-broker3": ("13", "3.13"),  # trixie
+    named("kvt-broker1"): ("11", "3.9"),  # bullseye
+    named("kvt-broker2"): ("12", "3.11"),  # bookworm
+    named("kvt-broker3"): ("13", "3.13"),  # trixie
 }
 REPORTS = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "reports"
 
@@ -225,7 +233,7 @@ def test_reboot_check_fails_the_overridden_host_and_only_it(tmp_path: Path) -> N
 
 
 # Last, as it crashes a broker: the incident, found, diagnosed and recovered.
-CRASHED = "kvt-broker2"
+CRASHED = named("kvt-broker2")
 
 
 def playbook(*args: str, tmp: Path, name: str) -> subprocess.CompletedProcess[str]:
