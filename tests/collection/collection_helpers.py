@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from playbook_run import Run, ansible_playbook
-from repo import BIN
+from playbook_run import Run, ansible_env, ansible_playbook
 from sandbox_tree import SandboxTree
 
 FQCN = "kafka_vmtune.kafka"
@@ -30,22 +29,19 @@ class Installed:
         return self.collections / "ansible_collections" / "kafka_vmtune" / "kafka"
 
     def env(self, **extra: str) -> dict[str, str]:
-        env = {
+        """No ANSIBLE_* setting of the caller's and no ansible.cfg: the collections path only."""
+        outside = {
             k: v
             for k, v in os.environ.items()
             if not k.startswith("ANSIBLE_") and k != "KAFKA_VMTUNE_STATE_DIR"
         }
-        env.update(
-            ANSIBLE_CONFIG=str(self.collections / "no-such-ansible.cfg"),
+        return ansible_env(
+            config=self.collections / "no-such-ansible.cfg",
+            base=outside,
             ANSIBLE_COLLECTIONS_PATH=str(self.collections),
-            ANSIBLE_NOCOLOR="1",
-            ANSIBLE_FORCE_COLOR="0",
-            ANSIBLE_DEPRECATION_WARNINGS="0",
             ANSIBLE_RETRY_FILES_ENABLED="0",
-            PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+            **extra,
         )
-        env.update(extra)
-        return env
 
     def run(self, cwd: Path, *args: str, env: dict[str, str] | None = None) -> Run:
         """`ansible-playbook ARGS` from cwd, a directory of the test's own."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,11 +33,14 @@ class Run:
         }
 
 
-def ansible_env(**extra: str) -> dict[str, str]:
-    """os.environ for a run from the checkout: its ansible.cfg, no colours, the venv first."""
+def ansible_env(
+    config: Path = REPO / "ansible.cfg", base: Mapping[str, str] | None = None, **extra: str
+) -> dict[str, str]:
+    """base (os.environ) for a run: config as ansible.cfg (the checkout's), no colours,
+    the venv first on PATH, then extra."""
     env = dict(
-        os.environ,
-        ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
+        os.environ if base is None else base,
+        ANSIBLE_CONFIG=str(config),
         ANSIBLE_NOCOLOR="1",
         ANSIBLE_FORCE_COLOR="0",
         ANSIBLE_DEPRECATION_WARNINGS="0",
