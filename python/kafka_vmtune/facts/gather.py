@@ -200,6 +200,9 @@ def _sysctl_section(live: int, writable: bool, root: str, sysctl_file: str) -> d
         "writable": writable,
         "boot_value": at_boot["boot_value"],
         "boot_source": at_boot["boot_source"],
+        # The last assignment, when the kernel would refuse it (then the boot value is None).
+        "boot_refused": at_boot["boot_refused"],
+        "ignored": at_boot["ignored"],
         "ours": sysctl_file,
         # The value our own file sets (None: absent, or no vm.max_map_count line in it).
         "ours_value": ours["value"] if isinstance(ours["value"], int) else None,

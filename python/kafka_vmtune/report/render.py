@@ -119,7 +119,9 @@ def status_text(status: dict[str, Any]) -> str:
 
 def _sysctl_text(s: dict[str, Any]) -> str:
     boot = "not set in any sysctl file (kernel default at boot)"
-    if s["boot_value"] is not None:
+    if s.get("boot_refused"):
+        boot = f"kernel default: {s['boot_refused']}"
+    elif s["boot_value"] is not None:
         boot = f"{s['boot_value']} from {s['boot_source']}"
     lines = [
         f"vm.max_map_count live {s['live']} ({'writable' if s['writable'] else 'read-only'}),"
