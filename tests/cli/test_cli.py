@@ -304,3 +304,22 @@ def test_text_reports_fit_120_columns_and_keep_every_note(args: list[str]) -> No
     # Wrapped, not cut: every "where it comes from" note is still there, word for word.
     for term in model["terms"]:
         assert flat(term["detail"]) in flat(text.stdout), term["detail"]
+
+
+@pytest.mark.parametrize("command", ["check", "inspect"])
+def test_a_fifo_named_as_server_properties_is_refused_without_waiting(
+    command: str, tmp_path: Path
+) -> None:
+    # The exporter timer runs `check` as root every minute: opening a FIFO would wait forever.
+    fifo = tmp_path / "server.properties"
+    os.mkfifo(fifo)
+    r = run(command, "--server-properties", str(fifo))
+    assert_one_line_error(
+        r, 3 if command == "check" else 2, str(fifo), "not a regular file (a FIFO)"
+    )
+
+
+def test_a_fifo_given_as_a_plan_file_is_refused_without_waiting(tmp_path: Path) -> None:
+    fifo = tmp_path / "plan.json"
+    os.mkfifo(fifo)
+    assert_one_line_error(run("plan", "--file", str(fifo)), 2, "not a regular file (a FIFO)")

@@ -134,9 +134,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _load_yaml(path: str) -> object:
+    from ..facts.safe_open import read_bytes
+
     try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
+        text = read_bytes(path).decode("utf-8")
     except OSError as e:
         raise InputError(f"cannot read {path}: {e.strerror or e}") from None
     except UnicodeDecodeError:

@@ -7,6 +7,7 @@ import subprocess
 from typing import NamedTuple
 
 from ..errors import FactsError, InputError
+from .safe_open import list_dir, read_bytes
 from .versions import kafka_version_from_libs
 
 MAIN_CLASS = "kafka.Kafka"
@@ -152,13 +153,14 @@ def _environ_value(pid: int, proc: str, name: str) -> str | None:
 def _version_in_libs(pid: int, proc: str, libs: str) -> str | None:
     """Kafka version from the jar names in the broker's libs folder, as the broker sees it.
 
-    Through /proc/PID/root first (a broker in a container has its own filesystem), then
-    the path as we see it (a non-root user may read the libs but not /proc/PID/root).
+    Through /proc/PID/root first (a broker in a container has its own filesystem; no
+    symlink leaves it), then the path as we see it (a non-root user may read the libs but
+    not /proc/PID/root).
     """
-    inside = [f"{proc}/{pid}/root{libs}"] if libs.startswith("/") else []
-    for folder in [*inside, libs]:
+    tries = [(libs, f"{proc}/{pid}/root")] if libs.startswith("/") else []
+    for folder, root in [*tries, (libs, None)]:
         try:
-            return kafka_version_from_libs(os.listdir(folder))
+            return kafka_version_from_libs(list_dir(folder, root))
         except OSError:
             continue
     return None
@@ -319,13 +321,16 @@ def parse_properties(text: str) -> dict[str, str]:
     return result
 
 
-def load_properties(path: str) -> dict[str, str]:
-    """Read a .properties file as Kafka does (ISO-8859-1 with \\u escapes)."""
+def load_properties(path: str, root: str | None = None) -> dict[str, str]:
+    """Read a .properties file as Kafka does (ISO-8859-1 with \\u escapes).
+
+    `root`: the broker's /proc/PID/root when its paths are its own (a container).
+    """
     try:
-        with open(path, "rb") as f:
-            data = f.read()
+        data = read_bytes(path, root)
     except OSError as e:
-        raise InputError(f"cannot read {path}: {e.strerror or e}") from e
+        where = f" (inside {root})" if root else ""
+        raise InputError(f"cannot read {path}{where}: {e.strerror or e}") from e
     return parse_properties(data.decode("latin-1"))
 
 

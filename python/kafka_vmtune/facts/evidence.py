@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import stat
 from collections.abc import Iterable
 from typing import NamedTuple
 
 from .crash_sources import Places
 from .hs_err import HsErr, parse_hs_err
+from .safe_open import open_regular, read_bytes
 
 HS_ERR_CAP = 64 * 1024 * 1024
 TAIL = 1024 * 1024
@@ -46,16 +46,11 @@ class Reader:
         if real is None:
             return None
         try:
-            # O_NONBLOCK: a FIFO named like evidence must not hang the run.
-            fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+            fd = open_regular(real)  # a FIFO named like evidence must not hang the run
         except OSError as e:
             self.skipped.append(f"{path}: {e.strerror}")
             return None
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            os.close(fd)
-            return None
-        return fd, st
+        return fd, os.fstat(fd)
 
     def hs_err(self, path: str) -> HsErr | None:
         opened = self.open(path)
@@ -143,8 +138,7 @@ def _kind(name: str, patterns: Iterable[str]) -> str | None:
 def _sniff(path: str) -> str:
     """A file named with --search: an hs_err file if it starts like one, else text."""
     try:
-        with open(path, "rb") as f:
-            head = f.read(4096)
+        head = read_bytes(path, limit=4096)
     except OSError:
         return "text"
     return "hs_err" if b"S U M M A R Y" in head or head.startswith(b"#\n# ") else "text"

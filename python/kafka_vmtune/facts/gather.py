@@ -81,7 +81,7 @@ def gather(
     if props_path is not None:
         try:
             props = discovery.load_properties(
-                props_path if server_properties else prefix + props_path
+                props_path, None if server_properties or not prefix else prefix
             )
             config = discovery.broker_config(props)
         except VmtuneError:
