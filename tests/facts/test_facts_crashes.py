@@ -258,3 +258,36 @@ def test_a_running_broker_tells_where_its_crash_files_go(tmp_path: Path) -> None
     crash_sources.add_running_brokers(places, str(proc))
     assert places.dirs == [str(work), str(work / "crash"), "/var/log/kafka"]
     assert places.patterns == {"hs_*.log"}
+
+
+def _fill_so_a_capped_listing_misses(directory: Path, fillers: int, cap: int) -> Path:
+    """Fill directory and place one hs_err file beyond the first `cap` entries readdir gives.
+
+    The order is the filesystem's (hash or slot order): try names until one lands late.
+    """
+    for i in range(fillers):
+        (directory / f"x{i:06d}").touch()
+    for pid in range(9000, 9200):
+        hs_err = directory / f"hs_err_pid{pid}.log"
+        shutil.copy(FIXTURES / "hs_err_pid5151.log", hs_err)
+        with os.scandir(directory) as it:
+            order = [e.name for e in it]
+        if order.index(hs_err.name) >= cap:
+            return hs_err
+        hs_err.unlink()
+    pytest.skip("no name landed beyond the first entries on this filesystem")
+
+
+def test_a_crash_behind_200000_other_files_is_still_found(evidence_path: Path) -> None:
+    # Anyone may write to /tmp: 20,000 files were enough to hide a crash.
+    hs_err = _fill_so_a_capped_listing_misses(evidence_path, 200_000, 20_000)
+    [crash] = diagnose_json("--search", str(evidence_path), code=1)
+    assert crash["evidence"] == [str(hs_err)]
+
+
+def test_a_fifo_named_with_search_is_skipped_without_waiting(evidence_path: Path) -> None:
+    fifo = evidence_path / "hs_err_pid77.log"
+    os.mkfifo(fifo)
+    r = diagnose("--search", str(fifo))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("no crash found")

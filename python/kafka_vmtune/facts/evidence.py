@@ -21,7 +21,6 @@ HS_ERR_CAP = 64 * 1024 * 1024
 TAIL = 1024 * 1024
 LOG_TAIL = 8 * 1024 * 1024
 LOG_BUDGET = 64 * 1024 * 1024
-MAX_ENTRIES = 20_000  # directory entries looked at per directory
 _CHUNK = 16 * 1024 * 1024
 
 
@@ -148,12 +147,14 @@ def candidates(places: Places, since: float | None) -> list[Candidate]:
     """Evidence files in the searched places, newest first; older than --since: left out."""
     named: list[tuple[str, str | None]] = [(p, None) for p in places.files]
     for d in places.dirs:
+        # Every entry, however many: anyone may fill /tmp to push a crash out of a capped
+        # listing. The name test is cheap; only evidence names are kept (and stat'ed).
         try:
             with os.scandir(d) as it:
-                for n, entry in enumerate(it):
-                    if n >= MAX_ENTRIES:
-                        break
-                    named.append((entry.path, _kind(entry.name, places.patterns)))
+                for entry in it:
+                    what = _kind(entry.name, places.patterns)
+                    if what is not None:
+                        named.append((entry.path, what))
         except OSError:
             continue
     found: dict[str, Candidate] = {}
