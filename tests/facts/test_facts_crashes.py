@@ -291,3 +291,27 @@ def test_a_fifo_named_with_search_is_skipped_without_waiting(evidence_path: Path
     r = diagnose("--search", str(fifo))
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("no crash found")
+
+
+def test_evidence_anyone_could_write_is_not_a_crash(evidence_path: Path) -> None:
+    """An hs_err file user nobody dropped in /tmp neither fires the alert nor counts."""
+    from crash_support import CLI, isolated
+
+    hs_err = evidence_path / "hs_err_pid8080.log"
+    hs_err.write_bytes(at_limit_hs_err(65531))
+    r = isolated(
+        f"chown nobody /tmp/hs_err_pid8080.log && {CLI} diagnose",
+        {"hs_err_pid8080.log": hs_err},
+    )
+    assert r.returncode == 0, (r.stdout, r.stderr)
+    assert r.stdout.startswith("no crash found")
+    assert (
+        "not read: /tmp/hs_err_pid8080.log: owned by nobody, neither root nor a broker's user"
+        in r.stdout
+    )
+    # The same file named by the operator with --search is read: they chose it.
+    r = isolated(
+        f"chown nobody /tmp/hs_err_pid8080.log && {CLI} diagnose --search /tmp/hs_err_pid8080.log",
+        {"hs_err_pid8080.log": hs_err},
+    )
+    assert r.returncode == 2, (r.stdout, r.stderr)

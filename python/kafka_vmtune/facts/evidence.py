@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from .crash_sources import Places
+from .crash_sources import Places, user_name
 from .hs_err import HsErr, parse_hs_err
 from .safe_open import open_regular, read_bytes
 
@@ -25,13 +25,26 @@ _CHUNK = 16 * 1024 * 1024
 
 
 class Reader:
-    """Opens evidence only inside the searched directories; counts what it refuses."""
+    """Opens evidence only inside the searched directories; counts what it refuses.
 
-    def __init__(self, dirs: set[str], files: set[str], log_budget: int = LOG_BUDGET) -> None:
+    `owners`: uids whose files count (root, the brokers' users) in directories found on
+    our own; in `trusted` places (named with --search) any owner counts.
+    """
+
+    def __init__(
+        self,
+        dirs: set[str],
+        files: set[str],
+        log_budget: int = LOG_BUDGET,
+        owners: frozenset[int] | None = None,
+        trusted: frozenset[str] = frozenset(),
+    ) -> None:
         self.dirs = dirs
         self.files = files
         self.skipped: list[str] = []
         self.log_budget = log_budget
+        self.owners = owners
+        self.trusted = trusted
 
     def allowed(self, path: str) -> str | None:
         real = os.path.realpath(path)
@@ -49,7 +62,16 @@ class Reader:
         except OSError as e:
             self.skipped.append(f"{path}: {e.strerror}")
             return None
-        return fd, os.fstat(fd)
+        st = os.fstat(fd)
+        named = real in self.trusted or os.path.dirname(real) in self.trusted
+        if self.owners is not None and st.st_uid not in self.owners and not named:
+            os.close(fd)
+            self.skipped.append(
+                f"{path}: owned by {user_name(st.st_uid)}, neither root nor a broker's user"
+                " (anyone can write there: not evidence)"
+            )
+            return None
+        return fd, st
 
     def hs_err(self, path: str) -> HsErr | None:
         opened = self.open(path)
