@@ -110,6 +110,13 @@ HEADROOM_RULE = "kafka_vmtune_headroom: must be a number >= 1 and <= 100"
         ("kafka_vmtune_malloc_arena_max", 500, "kafka_vmtune_malloc_arena_max: must be a whole"),
         ("kafka_vmtune_report_name", "a/b", "kafka_vmtune_report_name must be null or a plain"),
         ("kafka_vmtune_restart_policy", "sometimes", "kafka_vmtune_restart_policy: must be never"),
+        # Paths stay in their directory, names are names.
+        ("kafka_vmtune_sysctl_file", "/etc/sysctl.d/../../x.conf", "a file directly in /etc/sysctl.d"),
+        ("kafka_vmtune_service_name", "../../x", "kafka_vmtune_service_name: must be a systemd unit"),
+        ("kafka_vmtune_dropin_name", "../x.conf", "kafka_vmtune_dropin_name: must be a file name"),
+        # A typo would be ignored: it fails, naming the closest known variable.
+        ("kafka_vmtune_headrom", 2, "did you mean kafka_vmtune_headroom?"),
+        ("kafka_vmtune_restart_polcy", "always", "did you mean kafka_vmtune_restart_policy?"),
     ],
 )
 def test_a_wrong_setting_fails_before_anything_is_read_or_changed(

@@ -99,7 +99,7 @@ def test_check_exit_codes_follow_the_nagios_convention(
         "--critical",
         critical,
         "--sysctl-file",
-        str(tmp_path / "none.conf"),
+        f"/etc/sysctl.d/kvt-test-{os.getpid()}-none.conf",  # read only, never written
     )
     assert r.returncode == code, r.stdout + r.stderr
     assert r.stdout.startswith(f"KAFKA-VMTUNE {level} - ")
