@@ -45,11 +45,11 @@ _value:
 from typing import Any, Callable, Dict, List, Mapping
 
 from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune import settings
-from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.variables import (
-    errors,
-)
 from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.errors import (
     InputError,
+)
+from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.variables import (
+    errors,
 )
 
 

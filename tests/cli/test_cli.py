@@ -323,3 +323,18 @@ def test_a_fifo_given_as_a_plan_file_is_refused_without_waiting(tmp_path: Path) 
     fifo = tmp_path / "plan.json"
     os.mkfifo(fifo)
     assert_one_line_error(run("plan", "--file", str(fifo)), 2, "not a regular file (a FIFO)")
+
+
+@pytest.mark.parametrize("command", ["inspect", "check"])
+def test_a_pid_that_is_not_a_kafka_broker_is_refused_with_what_it_is(command: str) -> None:
+    proc = subprocess.Popen(["sleep", "600"])
+    try:
+        r = run(command, "--pid", str(proc.pid))
+    finally:
+        proc.kill()
+        proc.wait()
+    assert_one_line_error(
+        r,
+        3 if command == "check" else 2,
+        f"PID {proc.pid} is not a Kafka broker: it is not a Java process ('sleep 600')",
+    )

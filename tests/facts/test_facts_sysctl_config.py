@@ -23,7 +23,6 @@ from kafka_vmtune.facts.sysctl_config import (
     normalize_key,
     order_conf_files,
 )
-
 from kafka_vmtune.pipeline import inspect_host
 
 KEY = "vm.max_map_count"

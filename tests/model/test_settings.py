@@ -159,8 +159,9 @@ def test_the_known_variables_come_from_the_settings_and_argument_specs(
 def test_every_variable_the_inventories_tests_and_scenarios_set_is_known() -> None:
     import re
 
-    from kafka_vmtune import variables
     from sandbox_tree import SAFE_VARS
+
+    from kafka_vmtune import variables
 
     used = set(SAFE_VARS)
     for pattern in ("inventory/**/*.yml", "molecule/**/*.yml", "tests/**/playbooks/*.yml"):

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 from crash_support import CLI, at_limit_hs_err, evidence_dir, isolated
+from standin_broker import standin_shell
 
 REPO = Path(__file__).resolve().parents[2]
 RULES = REPO / "prometheus" / "kafka-vmtune.rules.yml"
@@ -58,7 +59,7 @@ def test_every_alert_has_a_case_that_fires_it() -> None:
 
 def test_rules_use_only_metrics_that_check_writes() -> None:
     with evidence_dir() as out:
-        # A host of its own: a sleeper as the broker, the incident's hs_err in its /tmp.
+        # A host of its own: a stand-in broker, the incident's hs_err in its /tmp.
         hs_err = out / "hs_err_pid8080.log"
         hs_err.write_bytes(at_limit_hs_err(65531))
         prom = out / "kafka_vmtune.prom"
@@ -70,7 +71,7 @@ def test_rules_use_only_metrics_that_check_writes() -> None:
         )
         check = shlex.join([str(CLI), "check", "--prometheus", str(prom)])
         r = isolated(
-            f"{sysctl}; sleep 600 & pid=$!; {check} --pid $pid; kill $pid",
+            f"{sysctl}; {standin_shell()}; {check} --pid $pid; kill $pid",
             {"hs_err_pid8080.log": hs_err},
         )
         assert prom.is_file(), r.stdout + r.stderr

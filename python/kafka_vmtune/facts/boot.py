@@ -11,7 +11,7 @@ import stat
 import tempfile
 from typing import Any
 
-from .safe_open import NotRegularFile, read_bytes, read_text
+from .safe_open import NotRegularFileError, read_bytes, read_text
 from .sysctl_config import CONF_DIRS, INT_MAX, boot_value, kernel_int
 from .sysctl_config import evaluate as evaluate_key
 
@@ -86,7 +86,7 @@ def _copy_entry(root: str, src: str, dst: str, links: int = 0) -> None:
     if stat.S_ISREG(st.st_mode):
         try:
             data = read_bytes(src)
-        except NotRegularFile:
+        except NotRegularFileError:
             os.mkfifo(dst)  # replaced by a FIFO meanwhile: taken as one
             return
         with open(dst, "wb") as fh:

@@ -15,6 +15,7 @@ broker's user (evidence.Reader): a file anyone can drop in /tmp proves nothing.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pwd
@@ -183,10 +184,10 @@ def add_unit(places: Places, unit: str) -> None:
     if out is None:
         return
     props = show_properties(out)
-    try:  # the broker's user: its hs_err files are its own
+    # The broker's user: its hs_err files are its own. A user that does not exist here
+    # (DynamicUser=) is trusted with nothing.
+    with contextlib.suppress(KeyError):
         places.owners.add(pwd.getpwnam(props["User"]).pw_uid if props.get("User") else 0)
-    except KeyError:
-        pass  # a user that does not exist (DynamicUser=): nothing of it is trusted
     cwd = props.get("WorkingDirectory") or "/"  # systemd's default for system services
     places.add_dir(cwd)
     argv = exec_argv(props.get("ExecStart", ""))
@@ -251,8 +252,8 @@ def discover(search: Iterable[str], tmp: str = "/tmp") -> Places:
         add_unit(places, unit)
     add_running_brokers(places)
     places.add_dir(tmp)
-    for path in search:
-        path = os.path.abspath(path)
+    for given in search:
+        path = os.path.abspath(given)
         places.trusted.add(os.path.realpath(path))
         if os.path.isdir(path):
             places.add_dir(path)

@@ -74,6 +74,25 @@ def kafka_command_lines(proc: str = "/proc") -> dict[int, tuple[str, ...]]:
     return found
 
 
+def not_a_broker(pid: int, proc: str = "/proc") -> str | None:
+    """None when `pid` is a JVM whose main class is kafka.Kafka, else what it is instead
+    (the same test as the search for brokers, for a PID the operator names)."""
+    try:
+        argv = _read_cmdline(pid, proc)
+    except OSError as e:
+        return f"PID {pid}: cannot read its command line: {e.strerror}"
+    idx = main_class_index(argv)
+    if idx is not None and argv[idx] == MAIN_CLASS:
+        return None
+    shown = " ".join(argv)
+    shown = shown if len(shown) <= 120 else shown[:117] + "..."
+    what = f"its main class is {argv[idx]}" if idx is not None else "it is not a Java process"
+    return (
+        f"PID {pid} is not a Kafka broker: {what} ({shown!r}), not a JVM with main class"
+        f" {MAIN_CLASS}"
+    )
+
+
 def find_kafka_pids(proc: str = "/proc") -> list[int]:
     """PIDs of JVMs whose main class is kafka.Kafka (a broker and/or KRaft controller)."""
     return sorted(kafka_command_lines(proc))

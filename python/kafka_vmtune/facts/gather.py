@@ -145,6 +145,9 @@ def _pick_process(
     if pid is not None:
         if pid <= 0 or not os.path.isdir(f"{proc}/{pid}"):
             raise InputError(f"no process with PID {pid}")
+        why = discovery.not_a_broker(pid, proc)
+        if why is not None:
+            raise InputError(why)
         return pid, [], "pid"
     if unit is not None:
         main, why = discovery.unit_main_pid_or_reason(unit)

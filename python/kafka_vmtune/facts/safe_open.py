@@ -20,7 +20,7 @@ MAX_LINKS = 40  # the kernel's own limit on symlinks followed in one path walk
 _FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY
 
 
-class NotRegularFile(OSError):
+class NotRegularFileError(OSError):
     """A path that names a FIFO, socket, device or directory where a file was expected."""
 
 
@@ -40,8 +40,8 @@ def kind(mode: int) -> str:
     return "special file"
 
 
-def _not_regular(path: str, mode: int) -> NotRegularFile:
-    return NotRegularFile(errno.EINVAL, f"not a regular file (a {kind(mode)})", path)
+def _not_regular(path: str, mode: int) -> NotRegularFileError:
+    return NotRegularFileError(errno.EINVAL, f"not a regular file (a {kind(mode)})", path)
 
 
 def _components(path: str) -> list[str]:
@@ -57,7 +57,7 @@ def resolve_in_root(root: str, path: str) -> tuple[int, str]:
     try:
         return _walk(root, path)
     except OSError as e:
-        if isinstance(e, NotRegularFile) or e.filename == path:
+        if isinstance(e, NotRegularFileError) or e.filename == path:
             raise
         raise OSError(e.errno, e.strerror, path) from None  # name the path asked for
 
@@ -104,7 +104,7 @@ def _walk(root: str, path: str) -> tuple[int, str]:
 def open_regular(path: str, root: str | None = None) -> int:
     """A read-only descriptor of the regular file `path` (inside `root` when given).
 
-    NotRegularFile for a FIFO, socket, device or directory; OSError as open(2) fails.
+    NotRegularFileError for a FIFO, socket, device or directory; OSError as open(2) fails.
     """
     if root is None:
         st = os.stat(path)

@@ -154,7 +154,7 @@ def _host(root: str, path: str) -> str:
 
 
 def _entry_kind(real: str) -> str:
-    """"conf" (read), "mask" (masks its name, sets nothing), or what else it is.
+    """ "conf" (read), "mask" (masks its name, sets nothing), or what else it is.
 
     systemd's null_or_empty(): a device node (/dev/null, a link to it) or an empty regular
     file is a mask. Any other file that is not regular (a FIFO, a socket) is not read.
