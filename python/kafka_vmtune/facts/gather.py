@@ -91,7 +91,8 @@ def gather(
     scan = None
     if config is not None:
         scan_prefix = "" if server_properties else prefix
-        scan = logdirs.scan_log_dirs(tuple(scan_prefix + d for d in config.log_dirs))
+        dirs = logdirs.unique_dirs(config.log_dirs, scan_prefix or None)
+        scan = logdirs.scan_log_dirs(tuple(scan_prefix + d for d in dirs))
     version = kproc.version if kproc else None
     live = procfs.read_max_map_count(proc)
     found = crashes.diagnose([], crash_days * 86400)["crashes"] if crash_days > 0 else []
