@@ -338,3 +338,21 @@ def test_a_pid_that_is_not_a_kafka_broker_is_refused_with_what_it_is(command: st
         3 if command == "check" else 2,
         f"PID {proc.pid} is not a Kafka broker: it is not a Java process ('sleep 600')",
     )
+
+
+def test_escape_sequences_in_host_names_reach_the_terminal_escaped(tmp_path: Path) -> None:
+    """A topic directory anyone named with an ESC sequence is shown, not obeyed."""
+    logs = tmp_path / "logs"
+    part = logs / "evil\x1b[2J\x1b]0;owned\x07-0"
+    part.mkdir(parents=True)
+    (part / "00000000000000000000.index").write_bytes(b"i" * 8)
+    props = tmp_path / "server.properties"
+    props.write_text(f"log.dirs={logs}\n")
+    r = run("inspect", "--server-properties", str(props))
+    assert r.returncode == 0, r.stderr
+    assert "\x1b" not in r.stdout and "\x07" not in r.stdout
+    assert "evil\\x1b[2J\\x1b]0;owned\\x07" in r.stdout
+    # An error quoting a path says so on one line, escaped too.
+    props.write_text(f"log.dirs={tmp_path}/gone\x1b[31m\n")
+    r = run("inspect", "--server-properties", str(props))
+    assert_one_line_error(r, 2, "gone\\x1b[31m")

@@ -315,3 +315,13 @@ def test_evidence_anyone_could_write_is_not_a_crash(evidence_path: Path) -> None
         {"hs_err_pid8080.log": hs_err},
     )
     assert r.returncode == 2, (r.stdout, r.stderr)
+
+
+def test_hs_err_text_reaches_the_terminal_escaped(evidence_path: Path) -> None:
+    hs_err = evidence_path / "hs_err_pid4242.log"
+    text = (FIXTURES / "hs_err_pid4242.log").read_bytes()
+    hs_err.write_bytes(text.replace(b"Java heap space", b"Java heap space\x1b[2J\x1b[8m"))
+    r = diagnose("--search", str(evidence_path))
+    assert r.returncode == 1, (r.stdout, r.stderr)
+    assert "\x1b" not in r.stdout
+    assert "\\x1b[2J" in r.stdout

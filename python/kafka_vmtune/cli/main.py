@@ -38,6 +38,9 @@ class _Parser(argparse.ArgumentParser):
 
 def report_error(message: str, code: int, *, nagios: bool = False) -> int:
     """Say why on stderr (and, for a monitoring check, on stdout too); return the exit code."""
+    from ..report.render import printable
+
+    message = printable(message).replace("\n", "\\n")  # one line, whatever a path holds
     if nagios:
         print(f"KAFKA-VMTUNE UNKNOWN - {message}")
     print(f"{PROG}: error: {message}", file=sys.stderr)
@@ -100,6 +103,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from ..report import prometheus
+    from ..report.render import printable
 
     if args.prometheus:
         prometheus.check_target(args.prometheus)
@@ -129,7 +133,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         f" | {' '.join(perf)}"
     )
     for reason in st["reasons"]:
-        print(reason)
+        print(printable(reason).replace("\n", "\\n"))  # reasons quote the host's names
     return level_code(st["level"])
 
 
