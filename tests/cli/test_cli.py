@@ -356,3 +356,24 @@ def test_escape_sequences_in_host_names_reach_the_terminal_escaped(tmp_path: Pat
     props.write_text(f"log.dirs={tmp_path}/gone\x1b[31m\n")
     r = run("inspect", "--server-properties", str(props))
     assert_one_line_error(r, 2, "gone\\x1b[31m")
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("deep.json", "[" * 100_000 + "]" * 100_000),
+        ("deep.yaml", "brokers: 1\ntopics: " + "[" * 100_000 + "]" * 100_000),
+    ],
+)
+def test_a_plan_nested_too_deeply_is_one_line_not_a_traceback(
+    tmp_path: Path, name: str, text: str
+) -> None:
+    f = tmp_path / name
+    f.write_text(text)
+    assert_one_line_error(run("plan", "--file", str(f)), 2, str(f), "nested too deeply")
+
+
+def test_an_option_error_names_the_option_as_typed() -> None:
+    r = run("plan", "--partitions", "3", "--current", "-1")
+    assert_one_line_error(r, 2, "--current: ", "-1")
+    assert "--current-max-map-count" not in r.stderr
