@@ -131,8 +131,9 @@ def main() -> None:
         )
         if problems:
             raise VmtuneError("; ".join(problems))
+        named_unit = settings.parse("unit", p["unit"])
         unit = systemd.unit_name(
-            settings.parse("unit", p["unit"]),
+            None if named_unit is None else str(named_unit),
             (report.get("kafka") or {}).get("unit"),
             str(settings.parse("service_name", p["service_name"])),
         )

@@ -377,3 +377,15 @@ def test_an_option_error_names_the_option_as_typed() -> None:
     r = run("plan", "--partitions", "3", "--current", "-1")
     assert_one_line_error(r, 2, "--current: ", "-1")
     assert "--current-max-map-count" not in r.stderr
+
+
+def test_a_broker_whose_command_line_names_a_fifo_is_refused_without_waiting(
+    tmp_path: Path,
+) -> None:
+    from standin_broker import standin_broker
+
+    fifo = tmp_path / "server.properties"
+    os.mkfifo(fifo)
+    with standin_broker(fifo) as broker:
+        r = run("check", "--pid", str(broker.pid))
+    assert_one_line_error(r, 3, str(fifo), "not a regular file (a FIFO)")
