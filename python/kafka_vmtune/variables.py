@@ -54,12 +54,14 @@ def known_variables(root: str | None = None) -> frozenset[str]:
     """Every kafka_vmtune_* variable the collection reads or sets."""
     import yaml
 
+    # The C loader when PyYAML has it: this runs once per worker process of a run.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     top = root or collection_root()
     names = {s.var for s in settings.SETTINGS.values()}
     names |= set(settings.FILE_NAMES) | set(settings.DIRECTORIES)
     for path in sorted(glob.glob(os.path.join(top, "roles", "*", "meta", "argument_specs.yml"))):
         with open(path, encoding="utf-8") as f:
-            specs = (yaml.safe_load(f) or {}).get("argument_specs") or {}
+            specs = (yaml.load(f, Loader=loader) or {}).get("argument_specs") or {}
         for spec in specs.values():
             names.update((spec or {}).get("options") or {})
     assigned = [
@@ -70,7 +72,7 @@ def known_variables(root: str | None = None) -> frozenset[str]:
     ]
     for path in sorted(assigned):
         with open(path, encoding="utf-8") as f:
-            doc = yaml.safe_load(f)
+            doc = yaml.load(f, Loader=loader)
         if "defaults" in path.split(os.sep) and isinstance(doc, dict):
             names.update(str(k) for k in doc)
         names.update(_names_set_in(doc))
