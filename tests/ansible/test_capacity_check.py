@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from .conftest import Sandbox
 
 # A playbook of the operator's own that calls the module directly (kafka_facts' action takes
@@ -99,6 +101,7 @@ def test_a_report_name_that_is_a_path_is_refused_and_nothing_is_written(
     assert not sandbox.reports.exists() or not any(sandbox.reports.iterdir())
 
 
+@pytest.mark.ansible
 def test_a_misspelt_variable_fails_the_host_naming_the_closest_known_one(
     sandbox: Sandbox,
 ) -> None:
