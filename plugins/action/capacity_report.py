@@ -8,11 +8,13 @@ arguments to a Python started for it, the largest payload of a capacity check.
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 from ansible.plugins.action import ActionBase
 from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.report.fleet_report import (
     build_fleet,
+    new_report_dir,
     point_latest,
     problem_hosts,
     summary_lines,
@@ -22,7 +24,7 @@ from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.re
 SPEC: dict[str, Any] = {
     "hosts": {"type": "dict", "required": True},
     "dest": {"type": "path", "required": True},
-    "name": {"type": "str", "required": True},
+    "name": {"type": "str"},
     "mode": {"type": "str", "default": "report", "choices": ["report", "check", "apply"]},
     "fail_on_critical": {"type": "bool", "default": True},
     "fail_on_down": {"type": "bool", "default": True},
@@ -32,11 +34,14 @@ SPEC: dict[str, Any] = {
 
 def write(p: dict[str, Any]) -> dict[str, Any]:
     """Build and write the report; the task's result (failed with the cause if it cannot)."""
-    if "/" in p["name"] or p["name"] in ("", ".", "..", "latest"):
-        return {"failed": True, "msg": f"name must be a plain directory name, not {p['name']!r}"}
+    name = p.get("name")
+    if name is not None and ("/" in name or name in ("", ".", "..", "latest")):
+        return {"failed": True, "msg": f"name must be a plain directory name, not {name!r}"}
     fleet = build_fleet(p["hosts"], mode=p["mode"], generated_at=p["generated_at"])
-    directory = os.path.join(p["dest"], p["name"])
+    directory = os.path.join(p["dest"], name or "")
     try:
+        if name is None:  # a directory of its own, even for two runs in the same second
+            directory = new_report_dir(p["dest"], time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()))
         md_path, json_path = write_fleet_report(fleet, directory)
         point_latest(directory)
     except OSError as exc:

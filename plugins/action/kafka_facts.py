@@ -4,6 +4,8 @@ Every option the task does not give takes the host's variable of the same name w
 kafka_vmtune_ prefix (kafka_vmtune_headroom -> headroom), so the role's task passes nothing
 and no setting can be forgotten on the way. Only the variables that are set are templated:
 with 20 settings, one Jinja expression each was most of the task's control-node cost.
+A kafka_vmtune_* variable nobody reads (a typo) fails the host, naming the closest known
+one: capacity_check.yml has no other pre-flight.
 """
 
 from __future__ import annotations
@@ -13,6 +15,11 @@ from typing import Any
 from ansible.plugins.action import ActionBase
 from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.settings import (
     SETTINGS,
+)
+from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.variables import (
+    PREFIX,
+    known_variables,
+    unknown_variable_errors,
 )
 
 MODULE = "kafka_vmtune.kafka.kafka_facts"
@@ -26,6 +33,12 @@ class ActionModule(ActionBase):  # type: ignore[misc]  # ansible-core has no typ
     ) -> dict[str, Any]:
         task_vars = task_vars or {}
         result: dict[str, Any] = super().run(tmp, task_vars)
+        unknown = unknown_variable_errors(
+            (v for v in task_vars if v.startswith(PREFIX)), known_variables()
+        )
+        if unknown:
+            result.update(failed=True, msg="; ".join(unknown))
+            return result
         args = dict(self._task.args)
         for name, setting in SETTINGS.items():
             if name not in args and setting.var in task_vars:

@@ -10,6 +10,9 @@ description:
     against the collection's one settings table (the same rules the modules and the CLI
     apply) and returns one message per problem, naming the variable, its rule and the value
     given. Empty when all is well.
+  - A kafka_vmtune_* variable that no setting, role argument spec or role of the collection
+    knows is a problem too (a typo would be ignored silently); the message names the
+    closest known variable.
   - C(setting) gives one setting's typed value, or the table's default when it is unset, e.g.
     C({{ kafka_vmtune_root | default(none) | kafka_vmtune.kafka.setting('root') }}).
 positional: _input
@@ -45,10 +48,13 @@ from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune im
 from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.errors import (
     InputError,
 )
+from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.variables import (
+    errors,
+)
 
 
 def setting_errors(variables: Mapping[str, Any]) -> List[str]:  # noqa: UP006 (runs on any controller Python)
-    return settings.errors_in(variables)
+    return errors(variables)
 
 
 def setting(value: Any, name: str) -> Any:

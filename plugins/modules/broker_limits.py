@@ -122,10 +122,20 @@ def main() -> None:
     report = p["report"]
     try:
         root = str(settings.parse("root", p["root"]))
-        if not p["dropin_name"].endswith(".conf"):
-            raise VmtuneError(f"dropin_name must end in .conf, got {p['dropin_name']!r}")
+        # Names stay names: no '../' may carry the drop-in out of the unit's directory.
+        problems = settings.name_errors(
+            {
+                "kafka_vmtune_dropin_name": p["dropin_name"],
+                "kafka_vmtune_systemd_dir": p["systemd_dir"],
+            }
+        )
+        if problems:
+            raise VmtuneError("; ".join(problems))
+        named_unit = settings.parse("unit", p["unit"])
         unit = systemd.unit_name(
-            p["unit"], (report.get("kafka") or {}).get("unit"), p["service_name"]
+            None if named_unit is None else str(named_unit),
+            (report.get("kafka") or {}).get("unit"),
+            str(settings.parse("service_name", p["service_name"])),
         )
         # Only a broker's unit has a stop timeout worth checking: one that runs, or is named.
         named = p["unit"] or (report.get("kafka") or {}).get("found")

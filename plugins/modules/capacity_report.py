@@ -12,7 +12,8 @@ short_description: Write the kafka-vmtune fleet capacity report
 description:
   - Builds one row per host from the hosts' reports (unreachable and failed hosts included,
     as such) with kafka_vmtune.report.fleet_report, writes capacity.md and capacity.json into
-    I(dest)/I(name) and points I(dest)/latest at it.
+    I(dest)/I(name) and points I(dest)/latest at it. Files are written under unique temporary
+    names and renamed into place: concurrent runs and readers never see half a report.
   - An action - it runs in the control node's Ansible process (no module shipped, no payload
     of every host report) and writes the report, its product, also in check mode.
 options:
@@ -25,9 +26,11 @@ options:
     type: path
     required: true
   name:
-    description: Sub-directory for this report.
+    description:
+      - Sub-directory for this report, replaced file by file when it exists.
+      - Default a new directory named by the time (UTC, C(%Y%m%dT%H%M%SZ)), with C(-2),
+        C(-3)... added when another run took that name in the same second.
     type: str
-    required: true
   mode:
     description: C(report) (capacity_check), C(check) or C(apply) (tune_vm).
     type: str
@@ -56,7 +59,6 @@ EXAMPLES = r"""
         state: reported
         report: "{{ hostvars['broker1'].ansible_facts.kafka_vmtune }}"
     dest: /var/lib/kafka-vmtune/reports
-    name: "{{ now(utc=true, fmt='%Y%m%dT%H%M%SZ') }}"
   delegate_to: localhost
   run_once: true
 """

@@ -41,6 +41,8 @@ class Sysctl(TypedDict):
     writable: bool
     boot_value: int | None
     boot_source: str | None
+    boot_refused: str | None  # the last assignment, which the kernel would refuse
+    ignored: list[str]  # sysctl files not read (not regular), and why
     ours: str
     ours_value: int | None
     settings: list[dict[str, Any]]
@@ -84,6 +86,7 @@ class SysctlChange(TypedDict):
     live_after: int
     boot_value: int | None
     boot_source: str | None
+    boot_refused: str | None
     boot_ok: bool | None  # None: not verified
     overridden_by: list[str]
     planned: bool  # the boot value was evaluated with the planned file (check mode)

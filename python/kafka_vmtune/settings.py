@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from typing import Any, Mapping, NamedTuple, Union
 
 from .errors import InputError
+from .facts.sysctl_config import CONF_DIRS
 
 INT_MAX = 2**31 - 1
 Value = Union[None, bool, int, float, str]
@@ -20,7 +22,7 @@ Value = Union[None, bool, int, float, str]
 
 class Setting(NamedTuple):
     name: str  # without the kafka_vmtune_ prefix the inventory uses
-    kind: str  # "int", "float", "bool", "path", "conf", "str"
+    kind: str  # "int", "float", "bool", "path", "conf", "unit", "str"
     default: Value
     low: float | None = None
     high: float | None = None
@@ -49,12 +51,31 @@ class Setting(NamedTuple):
         elif self.kind == "bool":
             text = "must be true or false"
         elif self.kind == "conf":
-            text = "must be an absolute path ending in .conf (systemd-sysctl reads no other name)"
+            text = (
+                "must be an absolute path ending in .conf (systemd-sysctl reads no other name),"
+                f" a file directly in {', '.join(CONF_DIRS)}, without '..' or '.'"
+            )
         elif self.kind == "path":
             text = "must be an absolute path"
+        elif self.kind == "unit":
+            text = f"must be a systemd unit name ({_NAME_RULE})"
         else:
             text = "must be a non-empty string"
         return text + (" or null" if self.nullable else "")
+
+
+# A name is a name: a systemd unit or a file in a directory, never a path that leaves it.
+_NAME = re.compile(r"[A-Za-z0-9:_.@\\-]{1,255}")
+_NAME_RULE = "letters, digits and :_.@-\\ only, no '/', not '.' or '..'"
+
+
+def is_name(value: object) -> bool:
+    return isinstance(value, str) and bool(_NAME.fullmatch(value)) and value not in (".", "..")
+
+
+def is_normal_path(value: str) -> bool:
+    """Absolute and already normalised: no '..', '.', '//' or trailing '/' to resolve."""
+    return os.path.isabs(value) and os.path.normpath(value) == value and not value.startswith("//")
 
 
 def _s(name: str, kind: str, default: Value, **kw: Any) -> tuple[str, Setting]:
@@ -82,8 +103,8 @@ SETTINGS: dict[str, Setting] = dict(
         _s("root", "path", "/", help="filesystem root the files are read and written under"),
         _s("proc", "path", "/proc", help="procfs mount"),
         _s("pid", "int", None, low=1, high=INT_MAX, nullable=True, help="the broker's PID"),
-        _s("unit", "str", None, nullable=True, help="the broker's systemd unit"),
-        _s("service_name", "str", "kafka", help="the unit when nothing else names it"),
+        _s("unit", "unit", None, nullable=True, help="the broker's systemd unit"),
+        _s("service_name", "unit", "kafka", help="the unit when nothing else names it"),
         _s(
             "crash_days",
             "float",
@@ -164,9 +185,37 @@ def parse(name: str, value: Any) -> Value:
         raise bad
     if setting.kind in ("path", "conf") and not os.path.isabs(value):
         raise bad
-    if setting.kind == "conf" and not value.endswith(".conf"):
+    if setting.kind == "conf" and not (
+        value.endswith(".conf") and is_normal_path(value) and os.path.dirname(value) in CONF_DIRS
+    ):
+        raise bad
+    if setting.kind == "unit" and not is_name(value):
         raise bad
     return value
+
+
+# Variables of the roles that name a file inside a directory the role chooses, or that
+# directory: checked with the settings, so that no '../' carries a write elsewhere.
+FILE_NAMES = {"kafka_vmtune_dropin_name": ".conf"}
+DIRECTORIES = ("kafka_vmtune_systemd_dir",)
+
+
+def name_errors(variables: Mapping[str, Any]) -> list[str]:
+    """Problems with the file names and directories among the variables."""
+    errors = []
+    for var, suffix in FILE_NAMES.items():
+        value = variables.get(var)
+        if var in variables and not (is_name(value) and str(value).endswith(suffix)):
+            errors.append(
+                f"{var}: must be a file name ending in {suffix} ({_NAME_RULE}), got {value!r}"
+            )
+    for var in DIRECTORIES:
+        value = variables.get(var)
+        if var in variables and not (isinstance(value, str) and is_normal_path(value)):
+            errors.append(
+                f"{var}: must be an absolute path without '..', '.' or '//', got {value!r}"
+            )
+    return errors
 
 
 def _check_all(values: Mapping[str, Any]) -> tuple[dict[str, Value], list[str]]:
@@ -197,7 +246,7 @@ def parse_all(values: Mapping[str, Any]) -> dict[str, Value]:
 def errors_in(variables: Mapping[str, Any]) -> list[str]:
     """Problems with the kafka_vmtune_* variables an inventory sets (empty when all good)."""
     given = {name: variables[s.var] for name, s in SETTINGS.items() if s.var in variables}
-    return _check_all(given)[1]
+    return _check_all(given)[1] + name_errors(variables)
 
 
 def number(value: Value) -> float:

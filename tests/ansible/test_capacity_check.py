@@ -101,3 +101,15 @@ def test_a_report_name_that_is_a_path_is_refused_and_nothing_is_written(
     assert "kafka_vmtune_report_name must be null or a plain directory name" in run.flat
     assert not (sandbox.path / "escape").exists()
     assert not sandbox.reports.exists() or not any(sandbox.reports.iterdir())
+
+
+@pytest.mark.ansible
+def test_a_misspelt_variable_fails_the_host_naming_the_closest_known_one(
+    sandbox: Sandbox,
+) -> None:
+    # capacity_check.yml has no pre-flight play: the kafka_facts action checks the names.
+    run = sandbox.run("playbooks/capacity_check.yml", kafka_vmtune_headrom=2)
+    assert run.rc != 0
+    assert "kafka_vmtune_headrom: not a kafka-vmtune variable" in run.flat
+    assert "did you mean kafka_vmtune_headroom?" in run.flat
+    assert sandbox.row()["state"] == "failed"

@@ -221,3 +221,72 @@ def test_an_ansible_error_is_reported_by_its_cause() -> None:
     entry = {"state": "unreachable", "error": "Task failed: Failed to connect to the host via ssh"}
     row = fleet_report.host_row("broker-gone", entry)
     assert row["error"] == "Failed to connect to the host via ssh"
+
+
+WRITER = """
+import json, sys
+from ansible_collections.kafka_vmtune.kafka.plugins.action.capacity_report import write
+params = json.load(open(sys.argv[1]))
+for _ in range(10):
+    result = write(dict(params))
+    print(result.get("msg") if result.get("failed") else result["json"], flush=True)
+"""
+
+
+def _concurrent_runs(params: dict[str, Any], tmp_path: Path) -> tuple[list[str], int]:
+    """4 runs x 10 reports at once (the capacity_report action's write(), as each playbook
+    run calls it) while a reader keeps reading the newest report."""
+    import os
+    import subprocess
+    import sys
+
+    args = tmp_path.parent / f"{tmp_path.name}-params.json"
+    args.write_text(json.dumps(params), encoding="utf-8")
+    env = dict(
+        os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2] / ".cache/collections")
+    )
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(args)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+            cwd=tmp_path.parent,
+        )
+        for _ in range(4)
+    ]
+    torn = 0
+    while any(w.poll() is None for w in writers):
+        for path in (tmp_path / "latest" / "capacity.json", tmp_path / "same" / "capacity.json"):
+            try:
+                json.loads(path.read_text(encoding="utf-8"))
+            except FileNotFoundError:
+                continue
+            except ValueError:
+                torn += 1
+    return [line for w in writers for line in w.communicate(timeout=60)[0].splitlines()], torn
+
+
+@pytest.mark.parametrize("name", [None, "same"])
+def test_concurrent_runs_lose_no_report_and_readers_never_see_half_a_file(
+    report: dict[str, Any], tmp_path: Path, name: str | None
+) -> None:
+    params = {
+        "hosts": fleet_of(report),
+        "dest": str(tmp_path),
+        "name": name,
+        "mode": "report",
+        "fail_on_critical": False,
+        "fail_on_down": False,
+        "generated_at": "",
+    }
+    written, torn = _concurrent_runs(params, tmp_path)
+    assert torn == 0
+    assert all(p.endswith("capacity.json") for p in written), written  # no run failed
+    if name is None:  # each run a directory of its own, even within one second
+        assert len(set(written)) == 40
+        reports = [p for p in tmp_path.glob("*/capacity.json") if p.parent.name != "latest"]
+        assert len(reports) == 40
+    # No temporary file or link left behind.
+    assert not [p for p in tmp_path.rglob(".*")], list(tmp_path.rglob(".*"))

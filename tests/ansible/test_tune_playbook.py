@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import re
 import stat
-import subprocess
 from pathlib import Path
 
 import pytest
+from standin_broker import standin_broker
 
 from .conftest import Sandbox
 
@@ -112,6 +112,21 @@ HEADROOM_RULE = "kafka_vmtune_headroom: must be a number >= 1 and <= 100"
         ("kafka_vmtune_malloc_arena_max", 500, "kafka_vmtune_malloc_arena_max: must be a whole"),
         ("kafka_vmtune_report_name", "a/b", "kafka_vmtune_report_name must be null or a plain"),
         ("kafka_vmtune_restart_policy", "sometimes", "kafka_vmtune_restart_policy: must be never"),
+        # Paths stay in their directory, names are names.
+        (
+            "kafka_vmtune_sysctl_file",
+            "/etc/sysctl.d/../../x.conf",
+            "a file directly in /etc/sysctl.d",
+        ),
+        (
+            "kafka_vmtune_service_name",
+            "../../x",
+            "kafka_vmtune_service_name: must be a systemd unit",
+        ),
+        ("kafka_vmtune_dropin_name", "../x.conf", "kafka_vmtune_dropin_name: must be a file name"),
+        # A typo would be ignored: it fails, naming the closest known variable.
+        ("kafka_vmtune_headrom", 2, "did you mean kafka_vmtune_headroom?"),
+        ("kafka_vmtune_restart_polcy", "always", "did you mean kafka_vmtune_restart_policy?"),
     ],
 )
 def test_a_wrong_setting_fails_before_anything_is_read_or_changed(
@@ -127,12 +142,8 @@ def test_a_wrong_setting_fails_before_anything_is_read_or_changed(
 
 def test_broker_limits_drop_in_flags_a_restart_and_is_stable(sandbox: Sandbox) -> None:
     # A running process stands for the broker: its limits are read from /proc.
-    broker = subprocess.Popen(["sleep", "600"])
-    try:
+    with standin_broker() as broker:
         _limits_flag_a_restart(sandbox, broker.pid)
-    finally:
-        broker.kill()
-        broker.wait()
 
 
 def _limits_flag_a_restart(sandbox: Sandbox, pid: int) -> None:

@@ -1,21 +1,17 @@
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from standin_broker import standin_broker
 
 
 @pytest.fixture
 def sleeper() -> Iterator[int]:
-    """A real process to point --pid at."""
-    proc = subprocess.Popen(["sleep", "600"])
-    try:
+    """A real process to point --pid at, with a broker's command line (--pid refuses others)."""
+    with standin_broker() as proc:
         yield proc.pid
-    finally:
-        proc.kill()
-        proc.wait()
 
 
 @pytest.fixture

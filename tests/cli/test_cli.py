@@ -99,7 +99,7 @@ def test_check_exit_codes_follow_the_nagios_convention(
         "--critical",
         critical,
         "--sysctl-file",
-        str(tmp_path / "none.conf"),
+        f"/etc/sysctl.d/kvt-test-{os.getpid()}-none.conf",  # read only, never written
     )
     assert r.returncode == code, r.stdout + r.stderr
     assert r.stdout.startswith(f"KAFKA-VMTUNE {level} - ")
@@ -304,3 +304,88 @@ def test_text_reports_fit_120_columns_and_keep_every_note(args: list[str]) -> No
     # Wrapped, not cut: every "where it comes from" note is still there, word for word.
     for term in model["terms"]:
         assert flat(term["detail"]) in flat(text.stdout), term["detail"]
+
+
+@pytest.mark.parametrize("command", ["check", "inspect"])
+def test_a_fifo_named_as_server_properties_is_refused_without_waiting(
+    command: str, tmp_path: Path
+) -> None:
+    # The exporter timer runs `check` as root every minute: opening a FIFO would wait forever.
+    fifo = tmp_path / "server.properties"
+    os.mkfifo(fifo)
+    r = run(command, "--server-properties", str(fifo))
+    assert_one_line_error(
+        r, 3 if command == "check" else 2, str(fifo), "not a regular file (a FIFO)"
+    )
+
+
+def test_a_fifo_given_as_a_plan_file_is_refused_without_waiting(tmp_path: Path) -> None:
+    fifo = tmp_path / "plan.json"
+    os.mkfifo(fifo)
+    assert_one_line_error(run("plan", "--file", str(fifo)), 2, "not a regular file (a FIFO)")
+
+
+@pytest.mark.parametrize("command", ["inspect", "check"])
+def test_a_pid_that_is_not_a_kafka_broker_is_refused_with_what_it_is(command: str) -> None:
+    proc = subprocess.Popen(["sleep", "600"])
+    try:
+        r = run(command, "--pid", str(proc.pid))
+    finally:
+        proc.kill()
+        proc.wait()
+    assert_one_line_error(
+        r,
+        3 if command == "check" else 2,
+        f"PID {proc.pid} is not a Kafka broker: it is not a Java process ('sleep 600')",
+    )
+
+
+def test_escape_sequences_in_host_names_reach_the_terminal_escaped(tmp_path: Path) -> None:
+    """A topic directory anyone named with an ESC sequence is shown, not obeyed."""
+    logs = tmp_path / "logs"
+    part = logs / "evil\x1b[2J\x1b]0;owned\x07-0"
+    part.mkdir(parents=True)
+    (part / "00000000000000000000.index").write_bytes(b"i" * 8)
+    props = tmp_path / "server.properties"
+    props.write_text(f"log.dirs={logs}\n")
+    r = run("inspect", "--server-properties", str(props))
+    assert r.returncode == 0, r.stderr
+    assert "\x1b" not in r.stdout and "\x07" not in r.stdout
+    assert "evil\\x1b[2J\\x1b]0;owned\\x07" in r.stdout
+    # An error quoting a path says so on one line, escaped too.
+    props.write_text(f"log.dirs={tmp_path}/gone\x1b[31m\n")
+    r = run("inspect", "--server-properties", str(props))
+    assert_one_line_error(r, 2, "gone\\x1b[31m")
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("deep.json", "[" * 100_000 + "]" * 100_000),
+        ("deep.yaml", "brokers: 1\ntopics: " + "[" * 100_000 + "]" * 100_000),
+    ],
+)
+def test_a_plan_nested_too_deeply_is_one_line_not_a_traceback(
+    tmp_path: Path, name: str, text: str
+) -> None:
+    f = tmp_path / name
+    f.write_text(text)
+    assert_one_line_error(run("plan", "--file", str(f)), 2, str(f), "nested too deeply")
+
+
+def test_an_option_error_names_the_option_as_typed() -> None:
+    r = run("plan", "--partitions", "3", "--current", "-1")
+    assert_one_line_error(r, 2, "--current: ", "-1")
+    assert "--current-max-map-count" not in r.stderr
+
+
+def test_a_broker_whose_command_line_names_a_fifo_is_refused_without_waiting(
+    tmp_path: Path,
+) -> None:
+    from standin_broker import standin_broker
+
+    fifo = tmp_path / "server.properties"
+    os.mkfifo(fifo)
+    with standin_broker(fifo) as broker:
+        r = run("check", "--pid", str(broker.pid))
+    assert_one_line_error(r, 3, str(fifo), "not a regular file (a FIFO)")

@@ -265,3 +265,70 @@ def test_a_running_broker_tells_where_its_crash_files_go(tmp_path: Path) -> None
     crash_sources.add_running_brokers(places, str(proc))
     assert places.dirs == [str(work), str(work / "crash"), "/var/log/kafka"]
     assert places.patterns == {"hs_*.log"}
+
+
+def _fill_so_a_capped_listing_misses(directory: Path, fillers: int, cap: int) -> Path:
+    """Fill directory and place one hs_err file beyond the first `cap` entries readdir gives.
+
+    The order is the filesystem's (hash or slot order): try names until one lands late.
+    """
+    for i in range(fillers):
+        (directory / f"x{i:06d}").touch()
+    for pid in range(9000, 9200):
+        hs_err = directory / f"hs_err_pid{pid}.log"
+        shutil.copy(FIXTURES / "hs_err_pid5151.log", hs_err)
+        with os.scandir(directory) as it:
+            order = [e.name for e in it]
+        if order.index(hs_err.name) >= cap:
+            return hs_err
+        hs_err.unlink()
+    pytest.skip("no name landed beyond the first entries on this filesystem")
+
+
+def test_a_crash_behind_200000_other_files_is_still_found(evidence_path: Path) -> None:
+    # Anyone may write to /tmp: 20,000 files were enough to hide a crash.
+    hs_err = _fill_so_a_capped_listing_misses(evidence_path, 200_000, 20_000)
+    [crash] = diagnose_json("--search", str(evidence_path), code=1)
+    assert crash["evidence"] == [str(hs_err)]
+
+
+def test_a_fifo_named_with_search_is_skipped_without_waiting(evidence_path: Path) -> None:
+    fifo = evidence_path / "hs_err_pid77.log"
+    os.mkfifo(fifo)
+    r = diagnose("--search", str(fifo))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("no crash found")
+
+
+def test_evidence_anyone_could_write_is_not_a_crash(evidence_path: Path) -> None:
+    """An hs_err file user nobody dropped in /tmp neither fires the alert nor counts."""
+    from crash_support import CLI, isolated
+
+    hs_err = evidence_path / "hs_err_pid8080.log"
+    hs_err.write_bytes(at_limit_hs_err(65531))
+    r = isolated(
+        f"chown nobody /tmp/hs_err_pid8080.log && {CLI} diagnose",
+        {"hs_err_pid8080.log": hs_err},
+    )
+    assert r.returncode == 0, (r.stdout, r.stderr)
+    assert r.stdout.startswith("no crash found")
+    assert (
+        "not read: /tmp/hs_err_pid8080.log: owned by nobody, neither root nor a broker's user"
+        in r.stdout
+    )
+    # The same file named by the operator with --search is read: they chose it.
+    r = isolated(
+        f"chown nobody /tmp/hs_err_pid8080.log && {CLI} diagnose --search /tmp/hs_err_pid8080.log",
+        {"hs_err_pid8080.log": hs_err},
+    )
+    assert r.returncode == 2, (r.stdout, r.stderr)
+
+
+def test_hs_err_text_reaches_the_terminal_escaped(evidence_path: Path) -> None:
+    hs_err = evidence_path / "hs_err_pid4242.log"
+    text = (FIXTURES / "hs_err_pid4242.log").read_bytes()
+    hs_err.write_bytes(text.replace(b"Java heap space", b"Java heap space\x1b[2J\x1b[8m"))
+    r = diagnose("--search", str(evidence_path))
+    assert r.returncode == 1, (r.stdout, r.stderr)
+    assert "\x1b" not in r.stdout
+    assert "\\x1b[2J" in r.stdout

@@ -134,3 +134,30 @@ def test_a_file_given_as_log_dir_is_named(tmp_path: Path) -> None:
     f.write_text("x=1\n")
     with pytest.raises(InputError, match=str(f)):
         scan_log_dirs([str(f)])
+
+
+def test_a_log_dir_listed_twice_through_a_slash_or_a_symlink_is_counted_once(
+    tmp_path: Path,
+) -> None:
+    """Through the CLI, as an operator runs it: 3 spellings of one directory, 6 index files."""
+    import json
+    import sys
+
+    logs = tmp_path / "logs"
+    for p in range(3):
+        segment(logs / f"t-{p}", 0)
+    (tmp_path / "again").symlink_to(logs)
+    props = tmp_path / "server.properties"
+    props.write_text(f"log.dirs={logs},{logs}/,{tmp_path}/again,{logs}\n")
+    cli = Path(sys.executable).parent / "kafka-vmtune"
+    r = subprocess.run(
+        [str(cli), "inspect", "--server-properties", str(props), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert r.returncode == 0, r.stderr
+    disk = json.loads(r.stdout)["disk"]
+    assert (disk["index_files"], disk["partitions"]) == (6, 3)
+    assert disk["log_dirs"] == [str(logs)]

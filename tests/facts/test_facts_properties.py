@@ -257,3 +257,24 @@ def test_the_remote_index_cache_counts_only_with_tiered_storage_enabled() -> Non
 def test_a_bad_number_names_the_property(key: str) -> None:
     with pytest.raises(InputError, match=key.replace(".", r"\.")):
         broker_config({key: "1g"})
+
+
+def test_a_brokers_files_are_read_inside_its_root_whatever_its_symlinks_say(
+    tmp_path: Path,
+) -> None:
+    """Through /proc/PID/root the kernel resolves an absolute link against our root: a
+    container's `server.properties -> /etc/shadow` would read the host's file."""
+
+    host_secret = tmp_path / "secret.properties"
+    host_secret.write_text("sasl.password=hunter2\n")
+    root = tmp_path / "container"
+    conf = root / "etc/kafka"
+    conf.mkdir(parents=True)
+    (conf / "real.properties").write_text("log.dirs=/data\n")
+    (conf / "absolute.properties").symlink_to(host_secret)
+    (conf / "relative.properties").symlink_to("../" * 12 + str(host_secret).lstrip("/"))
+    (conf / "inside.properties").symlink_to("/etc/kafka/real.properties")
+    assert load_properties("/etc/kafka/inside.properties", str(root)) == {"log.dirs": "/data"}
+    for name in ("absolute", "relative"):
+        with pytest.raises(InputError, match="No such file"):
+            load_properties(f"/etc/kafka/{name}.properties", str(root))

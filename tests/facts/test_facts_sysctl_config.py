@@ -11,14 +11,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kafka_vmtune.apply.max_map_count import apply
+from kafka_vmtune.facts.boot import MARKER
 from kafka_vmtune.facts.sysctl_config import (
+    INT_MAX,
     SysctlSetting,
     boot_value,
     config_files,
     evaluate,
+    kernel_int,
     normalize_key,
     order_conf_files,
 )
+from kafka_vmtune.pipeline import inspect_host
 
 KEY = "vm.max_map_count"
 
@@ -93,13 +98,15 @@ def test_a_dev_null_symlink_masks_and_sets_nothing(tmp_path: Path) -> None:
     assert bv.masked == ("/usr/lib/sysctl.d/99-elastic.conf",)
 
 
-def test_etc_sysctl_conf_is_read_last_when_not_linked_in(tmp_path: Path) -> None:
+def test_etc_sysctl_conf_is_not_read_unless_linked_in(tmp_path: Path) -> None:
+    # systemd-sysctl reads sysctl.d only (sysctl.conf(5)): Debian's 99-sysctl.conf link is
+    # the one way /etc/sysctl.conf counts at boot.
     root = tmp_path
     write(root, "/etc/sysctl.conf", "vm.max_map_count=100000\n")
     write(root, "/usr/lib/sysctl.d/99-zz.conf", "vm.max_map_count=200000\n")
     bv = boot_value(KEY, root=str(root))
-    assert bv.value == "100000"
-    assert bv.source is not None and bv.source.path == "/etc/sysctl.conf"
+    assert bv.value == "200000"
+    assert bv.source is not None and bv.source.path == "/usr/lib/sysctl.d/99-zz.conf"
 
 
 def test_etc_sysctl_conf_linked_as_99_sysctl_counts_once_at_that_place(tmp_path: Path) -> None:
@@ -199,7 +206,7 @@ def test_the_order_is_the_one_systemd_reports(tmp_path: Path) -> None:
     masks = {p for p in headers if os.path.realpath(str(root) + p) == "/dev/null"}
     assert masks == {"/etc/sysctl.d/20-masked.conf"}
     systemd_applied = [p for p in headers if p not in masks]
-    files, _ = config_files(str(root))
+    files, _, _ = config_files(str(root))
     ours = [p for p, _ in files]
     assert ours == systemd_applied
 
@@ -237,3 +244,88 @@ def test_the_last_assignment_wins(assignments: list[tuple[str, int]]) -> None:
     settings = evaluate(KEY, files)
     ours = [str(v) for k, v in assignments if normalize_key(k) == KEY]
     assert [s.value for s in settings] == ours
+
+
+@pytest.mark.parametrize(
+    ("text", "stored"),
+    [
+        ("262144", 262144),
+        ("  262144\t", 262144),
+        ("0x40000", 262144),  # proc_get_long parses in base 0, like strtoul
+        ("0X40000", 262144),
+        ("01000000", 262144),  # a leading 0 is octal
+        ("0", 0),
+        ("-0", 0),
+        ("2147483647", INT_MAX),
+        ("2147483648", None),
+        ("99999999999999999999", None),
+        ("-1", None),
+        ("08", None),  # octal: '8' is trailing garbage
+        ("0x", None),
+        ("12abc", None),
+        ("1 2", None),
+        ("+5", None),
+        ("", None),
+        ("0" * 20 + "1", None),  # 21 characters: more than the kernel's buffer takes
+    ],
+)
+def test_values_read_as_the_kernel_reads_a_write_to_max_map_count(
+    text: str, stored: int | None
+) -> None:
+    assert kernel_int(text) == stored
+
+
+@pytest.mark.parametrize("bad", ["99999999999999999999", "2147483648", "-1", "0x40000zz"])
+def test_a_value_the_kernel_refuses_is_reported_and_never_becomes_the_target(
+    tmp_path: Path, bad: str
+) -> None:
+    """Through the pipeline kafka_facts runs and the max_map_count module's apply."""
+    root = debian_root(tmp_path)
+    ours = "/etc/sysctl.d/60-kafka-vmtune.conf"
+    write(root, ours, f"# {MARKER}\nvm.max_map_count = 262144\n")
+    write(root, "/etc/sysctl.d/70-other.conf", f"vm.max_map_count = {bad}\n")
+    report = dict(inspect_host(root=str(root), crash_days=0))
+    sysctl = report["sysctl"]
+    assert sysctl["boot_value"] is None
+    assert f"70-other.conf:1 sets vm.max_map_count = {bad!r}" in sysctl["boot_refused"]
+    assert any("kernel refuses" in r for r in report["status"]["reasons"])
+    plan = report["plan"]
+    assert plan["target"] <= INT_MAX
+    assert plan["target"] == max(plan["wanted"], plan["live"])
+    out = apply(
+        report,
+        hostname="h",
+        sysctl_file_path=ours,
+        root=str(root),
+        proc="/proc",
+        apply_live=False,
+        verify_boot=True,
+        fixed=False,
+        check=False,
+    )
+    written = (root / ours.lstrip("/")).read_text()
+    assert f"vm.max_map_count = {plan['target']}\n" in written
+    assert bad not in written
+    # The later file still wins at boot, with a value the kernel refuses: not verified.
+    assert out["failed"]
+    assert "kernel default" in out["lines"][-1] and "kernel refuses" in out["lines"][-1]
+    assert "kernel refuses" in out["boot_message"]
+
+
+def test_a_hex_boot_value_counts_as_the_kernel_reads_it(tmp_path: Path) -> None:
+    root = debian_root(tmp_path)
+    write(root, "/etc/sysctl.d/70-hex.conf", "vm.max_map_count = 0x100000\n")
+    sysctl = inspect_host(root=str(root), crash_days=0)["sysctl"]
+    assert (sysctl["boot_value"], sysctl["boot_refused"]) == (1048576, None)
+
+
+def test_a_fifo_in_sysctl_d_is_reported_and_never_opened(tmp_path: Path) -> None:
+    # systemd 252's own cat-config blocks on it; the exporter's `check` must not.
+    root = debian_root(tmp_path)
+    os.mkfifo(root / "etc/sysctl.d/70-fifo.conf")
+    write(root, "/usr/lib/sysctl.d/70-fifo.conf", "vm.max_map_count=5\n")
+    sysctl = inspect_host(root=str(root), crash_days=0)["sysctl"]
+    assert sysctl["boot_value"] is None  # the FIFO takes the vendor file's name
+    assert sysctl["ignored"] == [
+        "/etc/sysctl.d/70-fifo.conf: not a regular file (a FIFO): not read, sets nothing"
+    ]

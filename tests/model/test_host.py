@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from report_schema import REPORT_KEYS
+from standin_broker import standin_broker
 
 from kafka_vmtune.errors import InputError
 from kafka_vmtune.pipeline import inspect_host
@@ -183,8 +184,9 @@ def test_bad_parameters_are_input_errors(
 
 
 def test_a_real_process_is_measured_from_proc(root: Path) -> None:
-    # This test process itself: threads and maps come from the real /proc.
-    report = inspect_host(pid=os.getpid(), root=str(root))
+    # A stand-in broker: threads and maps come from the real /proc.
+    with standin_broker() as broker:
+        report = inspect_host(pid=broker.pid, root=str(root))
     t = next(t for t in report["model"]["terms"] if t["symbol"] == "T")
     assert t["source"] == "observed" and t["count"] == report["process"]["threads"]
     assert report["maps"]["total"] == report["status"]["used"] > 0

@@ -33,6 +33,15 @@ def test_defaults_are_valid_settings() -> None:
             "/etc/sysctl.d/x",
             "kafka_vmtune_sysctl_file: must be an absolute path ending in .conf",
         ),
+        (
+            "sysctl_file",
+            "/etc/sysctl.d/../../x.conf",
+            "kafka_vmtune_sysctl_file: must be an absolute path ending in .conf"
+            " (systemd-sysctl reads no other name), a file directly in /etc/sysctl.d,",
+        ),
+        ("sysctl_file", "/etc/x.conf", "kafka_vmtune_sysctl_file: must be an absolute path"),
+        ("service_name", "../../x", "kafka_vmtune_service_name: must be a systemd unit name"),
+        ("unit", "a/b.service", "kafka_vmtune_unit: must be a systemd unit name"),
         ("apply_live", "maybe", "kafka_vmtune_apply_live: must be true or false"),
         ("max_map_count", 1000, "kafka_vmtune_max_map_count: must be a whole number >= 65530"),
     ],
@@ -83,7 +92,8 @@ def test_role_argument_specs_document_the_same_defaults() -> None:
                 where = f"{spec_file.parent.parent.name}:{entry}:{var}"
                 assert opt.get("default") == s.default, where
                 # raw: the table gives the error for a wrong type, not Ansible's generic one
-                assert opt["type"] == "raw" or (s.kind == "str" and opt["type"] == "str"), where
+                strings = ("str", "unit")
+                assert opt["type"] == "raw" or (s.kind in strings and opt["type"] == "str"), where
     assert seen >= 10
 
 
@@ -98,3 +108,61 @@ def test_the_cli_uses_the_table_and_speaks_options() -> None:
     assert r.stderr.strip() == (
         "kafka-vmtune: error: --headroom: must be a number >= 1 and <= 100, got 'abc'"
     )
+
+
+@pytest.mark.parametrize(
+    ("var", "value"),
+    [
+        ("kafka_vmtune_dropin_name", "../x.conf"),
+        ("kafka_vmtune_dropin_name", "60-kafka-vmtune"),
+        ("kafka_vmtune_systemd_dir", "/etc/systemd/system/../../tmp"),
+        ("kafka_vmtune_service_name", "../../etc/x"),
+        ("kafka_vmtune_sysctl_file", "/etc/sysctl.d/../../x.conf"),
+    ],
+)
+def test_names_are_names_and_paths_do_not_leave_their_directory(var: str, value: str) -> None:
+    (error,) = settings.errors_in({var: value})
+    assert error.startswith(f"{var}: must be") and repr(value) in error
+
+
+def test_a_misspelt_variable_is_an_error_naming_the_closest_known_one() -> None:
+    from kafka_vmtune import variables
+
+    assert variables.errors({"kafka_vmtune_headrom": 2, "kafka_vmtune_restart_polcy": "x"}) == [
+        "kafka_vmtune_headrom: not a kafka-vmtune variable, it would be ignored;"
+        " did you mean kafka_vmtune_headroom?",
+        "kafka_vmtune_restart_polcy: not a kafka-vmtune variable, it would be ignored;"
+        " did you mean kafka_vmtune_restart_policy?",
+    ]
+
+
+def test_the_known_variables_come_from_the_settings_and_argument_specs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A setting added to the table (or an option to an argument spec) is known at once."""
+    from kafka_vmtune import variables
+
+    known = variables.known_variables()
+    assert {s.var for s in settings.SETTINGS.values()} <= known
+    monkeypatch.setitem(
+        settings.SETTINGS, "restart_batzh", settings.Setting("restart_batzh", "int", 1, low=1)
+    )
+    variables.known_variables.cache_clear()
+    try:
+        assert variables.errors({"kafka_vmtune_restart_batzh": 2}) == []
+    finally:
+        variables.known_variables.cache_clear()
+
+
+def test_every_variable_the_inventories_tests_and_scenarios_set_is_known() -> None:
+    import re
+
+    from sandbox_tree import SAFE_VARS
+
+    from kafka_vmtune import variables
+
+    used = set(SAFE_VARS)
+    for pattern in ("inventory/**/*.yml", "molecule/**/*.yml", "tests/**/playbooks/*.yml"):
+        for path in REPO.glob(pattern):
+            used |= set(re.findall(r"^\s*(kafka_vmtune_[a-z_]+):", path.read_text(), re.M))
+    assert variables.unknown_variable_errors(used, variables.known_variables()) == []

@@ -12,6 +12,7 @@ import pytest
 import yaml
 from crash_support import CLI, at_limit_hs_err, evidence_dir, isolated, planted
 from repo import REPO
+from standin_broker import standin_shell
 
 RULES = REPO / "prometheus" / "kafka-vmtune.rules.yml"
 RULE_TESTS = REPO / "prometheus" / "kafka-vmtune.rules.test.yml"
@@ -57,7 +58,7 @@ def test_every_alert_has_a_case_that_fires_it() -> None:
 
 def test_rules_use_only_metrics_that_check_writes() -> None:
     with evidence_dir() as out:
-        # A host of its own: a sleeper as the broker, the incident's hs_err in its /tmp.
+        # A host of its own: a stand-in broker, the incident's hs_err in its /tmp.
         hs_err = planted(out / "hs_err_pid8080.log", at_limit_hs_err(65531))
         prom = out / "kafka_vmtune.prom"
         check = shlex.join([str(CLI), "check", "--pid", "$pid", "--prometheus", str(prom)])
@@ -68,7 +69,7 @@ def test_rules_use_only_metrics_that_check_writes() -> None:
         )
         check = shlex.join([str(CLI), "check", "--prometheus", str(prom)])
         r = isolated(
-            f"{sysctl}; sleep 600 & pid=$!; {check} --pid $pid; kill $pid",
+            f"{sysctl}; {standin_shell()}; {check} --pid $pid; kill $pid",
             {"hs_err_pid8080.log": hs_err},
         )
         assert prom.is_file(), r.stdout + r.stderr

@@ -60,6 +60,7 @@ def apply(
         "live_after": result.after,
         "boot_value": after["boot_value"],
         "boot_source": after["boot_source"],
+        "boot_refused": after["boot_refused"],
         "boot_ok": boot_ok if verify_boot else None,
         "overridden_by": after["overridden_by"],
         "planned": after["planned"],
@@ -89,9 +90,12 @@ def _lines(change: dict[str, Any], live_msg: str, check: bool, verify_boot: bool
         if c["file_action"] == "write"
         else f"{c['file']}: unchanged ({c['target']})"
     )
+    source = f" (from {c['boot_source']})" if c["boot_source"] else ""
+    if c["boot_refused"]:
+        source = f" ({c['boot_refused']})"
     reboot = (
         f"after a reboot: {c['boot_value'] if c['boot_value'] is not None else 'kernel default'}"
-        + (f" (from {c['boot_source']})" if c["boot_source"] else "")
+        + source
         + (" - with the planned file" if c["planned"] else "")
         + ("" if verify_boot else " (not verified: kafka_vmtune_verify_boot is false)")
     )
@@ -109,7 +113,7 @@ def _boot_message(after: dict[str, Any], target: int, path: str) -> str:
     value = after["boot_value"]
     if value is not None and value >= target:
         return f"{KEY} after a reboot: {value} (>= {target})"
-    why = []
+    why = [after["boot_refused"]] if after["boot_refused"] else []
     if after["overridden_by"]:
         why.append("overridden by " + ", ".join(after["overridden_by"]))
     if not after["ours"]["read_at_boot"]:

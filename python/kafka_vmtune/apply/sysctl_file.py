@@ -7,6 +7,7 @@ import tempfile
 from typing import Any
 
 from ..facts.boot import MARKER
+from ..facts.safe_open import read_text
 
 
 def render(report: dict[str, Any], hostname: str, fixed: bool) -> str:
@@ -43,9 +44,9 @@ def render(report: dict[str, Any], hostname: str, fixed: bool) -> str:
 
 
 def read(path: str) -> str | None:
+    """The file's text; None when it does not exist (OSError when it is not a regular file)."""
     try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            return fh.read()
+        return read_text(path)
     except FileNotFoundError:
         return None
 

@@ -112,7 +112,8 @@ def run_fleet(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         return 2
     report_dir = str(Path(args.report_dir or settings.state_dir()).expanduser().resolve())
     now = datetime.datetime.now(datetime.timezone.utc)
-    report_name = f"fleet-{args.fleet_command}-{now:%Y%m%dT%H%M%SZ}"
+    # The PID too: two fleet runs started in the same second write reports of their own.
+    report_name = f"fleet-{args.fleet_command}-{now:%Y%m%dT%H%M%SZ}-{os.getpid()}"
     bindir = os.path.dirname(sys.executable)
     top = checkout_dir()
     env = {

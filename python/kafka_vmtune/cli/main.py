@@ -38,6 +38,9 @@ class _Parser(argparse.ArgumentParser):
 
 def report_error(message: str, code: int, *, nagios: bool = False) -> int:
     """Say why on stderr (and, for a monitoring check, on stdout too); return the exit code."""
+    from ..report.render import printable
+
+    message = printable(message).replace("\n", "\\n")  # one line, whatever a path holds
     if nagios:
         print(f"KAFKA-VMTUNE UNKNOWN - {message}")
     print(f"{PROG}: error: {message}", file=sys.stderr)
@@ -100,6 +103,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from ..report import prometheus
+    from ..report.render import printable
 
     if args.prometheus:
         prometheus.check_target(args.prometheus)
@@ -129,23 +133,27 @@ def cmd_check(args: argparse.Namespace) -> int:
         f" | {' '.join(perf)}"
     )
     for reason in st["reasons"]:
-        print(reason)
+        print(printable(reason).replace("\n", "\\n"))  # reasons quote the host's names
     return level_code(st["level"])
 
 
 def _load_yaml(path: str) -> object:
+    from ..facts.safe_open import read_bytes
+
     try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
+        text = read_bytes(path).decode("utf-8")
     except OSError as e:
         raise InputError(f"cannot read {path}: {e.strerror or e}") from None
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text") from None
+    deep = InputError(f"{path}: nested too deeply to be a plan (brokers and topics)")
     if path.endswith(".json"):
         try:
             return json.loads(text)
         except ValueError as e:
             raise InputError(f"{path}: malformed JSON: {e}") from None
+        except RecursionError:
+            raise deep from None
     try:
         # Optional on a broker host (standard library only there): JSON plans need nothing.
         import yaml  # vmtune: optional
@@ -153,6 +161,8 @@ def _load_yaml(path: str) -> object:
         raise InputError(f"{path}: reading YAML needs PyYAML; give the plan as .json") from None
     try:
         return yaml.safe_load(text)
+    except RecursionError:
+        raise deep from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -212,7 +222,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
             field, _, rest = msg.partition(": ")
             prefix = "topics[0]."
             bare = field[len(prefix) :] if field.startswith(prefix) else field
-            option = "--" + bare.replace("_", "-")
+            option = args.option_names.get(bare, "--" + bare.replace("_", "-"))
             raise InputError(f"{option}: {rest}") from None
         raise InputError(f"{label}: {msg}") from None
     if args.json:
@@ -299,7 +309,9 @@ def build_parser() -> argparse.ArgumentParser:
         " --retention-bytes --segment-ms --segment-bytes --ingress-bytes-per-s"
         " --cleanup-policy --compacted-bytes"
     )
-    p.set_defaults(func=cmd_plan)
+    # Errors name the option as typed (--current, not its dest current_max_map_count).
+    names = {a.dest: a.option_strings[-1] for a in p._actions if a.option_strings}
+    p.set_defaults(func=cmd_plan, option_names=names)
 
     p = sub.add_parser("check", help="monitoring check: exit 0 ok, 1 warn, 2 critical, 3 unknown")
     p.error_code = NAGIOS_UNKNOWN

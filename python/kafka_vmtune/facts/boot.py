@@ -7,11 +7,12 @@ Evaluates the real tree, or (check mode) a mirror of it with the planned file in
 from __future__ import annotations
 
 import os
-import shutil
+import stat
 import tempfile
 from typing import Any
 
-from .sysctl_config import CONF_DIRS, boot_value
+from .safe_open import NotRegularFileError, read_bytes, read_text
+from .sysctl_config import CONF_DIRS, INT_MAX, boot_value, kernel_int
 from .sysctl_config import evaluate as evaluate_key
 
 MARKER = "Managed by kafka-vmtune"
@@ -23,6 +24,8 @@ SYSCTL_DIRS = (
     "usr/lib/sysctl.d",
     "lib/sysctl.d",
 )
+# Not read by systemd-sysctl itself; mirrored so that a link to it (Debian's
+# /etc/sysctl.d/99-sysctl.conf) reads the same in the mirror.
 SYSCTL_FILES = ("etc/sysctl.conf",)
 
 
@@ -60,7 +63,7 @@ def mirror(root: str, tmp: str) -> None:
             _copy_entry(root, src, os.path.join(tmp, rel))
 
 
-def _copy_entry(root: str, src: str, dst: str) -> None:
+def _copy_entry(root: str, src: str, dst: str, links: int = 0) -> None:
     if os.path.islink(src):
         target = os.readlink(src)
         if target == "/dev/null":  # a mask stays a mask
@@ -71,15 +74,27 @@ def _copy_entry(root: str, src: str, dst: str) -> None:
             if os.path.isabs(target)
             else os.path.join(os.path.dirname(src), target)
         )
-        if os.path.isfile(resolved):
-            shutil.copyfile(resolved, dst)
-        elif not os.path.isdir(resolved):
-            os.symlink("/dev/null", dst)  # dangling: masks its name and sets nothing
+        if os.path.lexists(resolved) and links < 40:
+            _copy_entry(root, resolved, dst, links + 1)
+        else:
+            os.symlink("/dev/null", dst)  # dangling (or a loop): masks its name, sets nothing
         return
-    if os.path.isfile(src):
-        shutil.copyfile(src, dst)
-    elif not os.path.isdir(src):
+    try:
+        st = os.stat(src)
+    except OSError:
+        return
+    if stat.S_ISREG(st.st_mode):
+        try:
+            data = read_bytes(src)
+        except NotRegularFileError:
+            os.mkfifo(dst)  # replaced by a FIFO meanwhile: taken as one
+            return
+        with open(dst, "wb") as fh:
+            fh.write(data)
+    elif stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
         os.symlink("/dev/null", dst)  # a device node (/dev/null bind) masks the same way
+    elif not stat.S_ISDIR(st.st_mode):
+        os.mkfifo(dst)  # a FIFO or socket: takes its name, is never read
 
 
 def evaluate(key: str, root: str, ours: str, content: str | None) -> dict[str, Any]:
@@ -136,21 +151,28 @@ def _evaluate_tree(key: str, tree: str, root: str, ours: str, planned: bool) -> 
         overridden = []
     real_file = _inside(tree, ours)
     text = None
-    if os.path.isfile(real_file):
-        with open(real_file, encoding="utf-8", errors="replace") as fh:
-            text = fh.read()
-    value = parse_value(text, key) if text is not None else None
-    in_dirs = (
-        os.path.dirname(ours_norm).lstrip("/") in SYSCTL_DIRS
-        or ours_norm.lstrip("/") in SYSCTL_FILES
-    )
     try:
-        boot_int = int(bv.value) if bv.value is not None else None
-    except ValueError:
-        boot_int = None
+        text = read_text(real_file)
+    except OSError:
+        text = None  # absent, or not a regular file (written over, never read)
+    value = parse_value(text, key) if text is not None else None
+    in_dirs = os.path.dirname(ours_norm).lstrip("/") in SYSCTL_DIRS
+    # systemd-sysctl writes only the last assignment: when the kernel refuses it, the key
+    # keeps its kernel default, whatever the earlier files said.
+    boot_int = kernel_int(bv.value) if bv.value is not None else None
+    refused = None
+    if bv.source is not None and boot_int is None:
+        refused = (
+            f"{host_path(bv.source.path)}:{bv.source.line} sets {key} = {bv.source.value!r},"
+            f" which the kernel refuses (it takes 0..{INT_MAX}): after a reboot the limit"
+            " is the kernel default"
+        )
+    ours_value = kernel_int(value) if value is not None else None
     return {
         "key": key,
         "boot_value": boot_int,
+        "boot_refused": refused,
+        "ignored": list(bv.ignored),
         "boot_source": host_path(bv.source.path) if bv.source else None,
         "settings": settings,
         "masked": masked,
@@ -159,7 +181,7 @@ def _evaluate_tree(key: str, tree: str, root: str, ours: str, planned: bool) -> 
         "ours": {
             "path": ours_norm,
             "exists": text is not None,
-            "value": int(value) if value is not None and value.isdigit() else value,
+            "value": ours_value if ours_value is not None else value,
             "managed": text is not None and MARKER in text,
             "read_at_boot": in_dirs and ours_norm not in masked,
         },

@@ -5,12 +5,20 @@ else in /tmp; Kafka's scripts write server.log and the console (kafkaServer.out)
 `LOG_DIR` (default `<kafka>/logs`, passed as `-Dkafka.logs.dir`); under systemd the console
 goes to the journal. Read from running brokers (/proc) and from the systemd units of
 brokers that are down (`systemctl show`), so a broker that died is found too.
+
+Any user can start a JVM whose main class is kafka.Kafka. Its options name the places
+root then reads, so a JVM counts as a broker only when it runs as root, in a Kafka
+systemd unit (its cgroup), or as the User= of a Kafka unit; the others are listed as
+refused. Evidence found in the discovered places counts only when owned by root or by a
+broker's user (evidence.Reader): a file anyone can drop in /tmp proves nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import pwd
 import shlex
 import subprocess
 from collections.abc import Iterable
@@ -33,6 +41,9 @@ class Places:
         self.files: list[str] = []
         self.patterns: set[str] = set()
         self.units: list[str] = []
+        self.owners: set[int] = {0}  # uids whose files count as evidence: root, brokers' users
+        self.trusted: set[str] = set()  # --search places: the operator named them
+        self.refused: list[str] = []  # JVMs not taken for brokers, and why
 
     def add_dir(self, path: str | None) -> None:
         if path and os.path.isabs(path) and path not in self.dirs:
@@ -65,6 +76,48 @@ def _environment(words: Iterable[str]) -> dict[str, str]:
     return dict(w.split("=", 1) for w in words if "=" in w)
 
 
+def user_name(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}"
+
+
+def _cgroup_unit(pid: int, proc: str) -> str | None:
+    """The system service whose cgroup holds the process (None: a user's session, or none)."""
+    try:
+        with open(f"{proc}/{pid}/cgroup", encoding="utf-8", errors="replace") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        hierarchy, _, rest = line.partition(":")
+        controllers, _, path = rest.partition(":")
+        if hierarchy == "0" or controllers == "name=systemd":
+            if path.startswith("/user.slice") or "/user@" in path:
+                return None  # a unit a user started (systemd --user), not the system's
+            last = path.rstrip("/").rsplit("/", 1)[-1]
+            if last.endswith(".service"):
+                return last
+    return None
+
+
+def broker_trust(pid: int, proc: str, places: Places) -> str | None:
+    """None when the kafka.Kafka JVM `pid` is taken for a broker, else why it is not."""
+    try:
+        uid = os.stat(f"{proc}/{pid}").st_uid
+    except OSError:
+        return f"PID {pid}: gone"
+    if uid == 0 or uid in places.owners or _cgroup_unit(pid, proc) in places.units:
+        places.owners.add(uid)
+        return None
+    return (
+        f"PID {pid} runs kafka.Kafka as user {user_name(uid)}, neither root nor a Kafka unit's"
+        " user nor in a Kafka unit: not taken for a broker, the places its command line"
+        " names are not searched"
+    )
+
+
 def add_running_brokers(places: Places, proc: str = "/proc") -> None:
     """What every running kafka.Kafka JVM was started with: options, cwd, LOG_DIR."""
     try:
@@ -72,6 +125,10 @@ def add_running_brokers(places: Places, proc: str = "/proc") -> None:
     except OSError:
         return
     for pid, argv in brokers.items():
+        why = broker_trust(pid, proc, places)
+        if why is not None:
+            places.refused.append(why)
+            continue
         idx = main_class_index(argv) or len(argv)  # found by it: never None here
         try:
             cwd: str | None = os.readlink(f"{proc}/{pid}/cwd")
@@ -120,11 +177,17 @@ def add_unit(places: Places, unit: str) -> None:
             "WorkingDirectory",
             "-p",
             "Environment",
+            "-p",
+            "User",
         ]
     )
     if out is None:
         return
     props = show_properties(out)
+    # The broker's user: its hs_err files are its own. A user that does not exist here
+    # (DynamicUser=) is trusted with nothing.
+    with contextlib.suppress(KeyError):
+        places.owners.add(pwd.getpwnam(props["User"]).pw_uid if props.get("User") else 0)
     cwd = props.get("WorkingDirectory") or "/"  # systemd's default for system services
     places.add_dir(cwd)
     argv = exec_argv(props.get("ExecStart", ""))
@@ -184,13 +247,16 @@ def read_journal(unit: str, since: float | None) -> list[JournalLine]:
 def discover(search: Iterable[str], tmp: str = "/tmp") -> Places:
     """Every place to look: running brokers, broker units, /tmp, and --search paths."""
     places = Places()
-    add_running_brokers(places)
+    # Units first: their users and cgroups say which running JVMs are brokers.
     for unit in kafka_units():
         add_unit(places, unit)
+    add_running_brokers(places)
     places.add_dir(tmp)
-    for path in search:
+    for given in search:
+        path = os.path.abspath(given)
+        places.trusted.add(os.path.realpath(path))
         if os.path.isdir(path):
-            places.add_dir(os.path.abspath(path))
-        elif os.path.abspath(path) not in places.files:
-            places.files.append(os.path.abspath(path))
+            places.add_dir(path)
+        elif path not in places.files:
+            places.files.append(path)
     return places

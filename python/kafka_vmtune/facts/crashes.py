@@ -186,7 +186,10 @@ def find_crashes(
     reader = Reader(
         dirs={os.path.realpath(d) for d in places.dirs},
         files={os.path.realpath(f) for f in places.files},
+        owners=frozenset(places.owners),
+        trusted=frozenset(places.trusted),
     )
+    reader.skipped += places.refused
     found = _Found()
     picked = candidates(places, since)
     for c in picked:

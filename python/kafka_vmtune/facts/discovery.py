@@ -7,6 +7,7 @@ import subprocess
 from typing import NamedTuple
 
 from ..errors import FactsError, InputError
+from .safe_open import list_dir, read_bytes
 from .versions import kafka_version_from_libs
 
 MAIN_CLASS = "kafka.Kafka"
@@ -71,6 +72,25 @@ def kafka_command_lines(proc: str = "/proc") -> dict[int, tuple[str, ...]]:
         if idx is not None and argv[idx] == MAIN_CLASS:
             found[int(name)] = argv
     return found
+
+
+def not_a_broker(pid: int, proc: str = "/proc") -> str | None:
+    """None when `pid` is a JVM whose main class is kafka.Kafka, else what it is instead
+    (the same test as the search for brokers, for a PID the operator names)."""
+    try:
+        argv = _read_cmdline(pid, proc)
+    except OSError as e:
+        return f"PID {pid}: cannot read its command line: {e.strerror}"
+    idx = main_class_index(argv)
+    if idx is not None and argv[idx] == MAIN_CLASS:
+        return None
+    shown = " ".join(argv)
+    shown = shown if len(shown) <= 120 else shown[:117] + "..."
+    what = f"its main class is {argv[idx]}" if idx is not None else "it is not a Java process"
+    return (
+        f"PID {pid} is not a Kafka broker: {what} ({shown!r}), not a JVM with main class"
+        f" {MAIN_CLASS}"
+    )
 
 
 def find_kafka_pids(proc: str = "/proc") -> list[int]:
@@ -152,13 +172,14 @@ def _environ_value(pid: int, proc: str, name: str) -> str | None:
 def _version_in_libs(pid: int, proc: str, libs: str) -> str | None:
     """Kafka version from the jar names in the broker's libs folder, as the broker sees it.
 
-    Through /proc/PID/root first (a broker in a container has its own filesystem), then
-    the path as we see it (a non-root user may read the libs but not /proc/PID/root).
+    Through /proc/PID/root first (a broker in a container has its own filesystem; no
+    symlink leaves it), then the path as we see it (a non-root user may read the libs but
+    not /proc/PID/root).
     """
-    inside = [f"{proc}/{pid}/root{libs}"] if libs.startswith("/") else []
-    for folder in [*inside, libs]:
+    tries = [(libs, f"{proc}/{pid}/root")] if libs.startswith("/") else []
+    for folder, root in [*tries, (libs, None)]:
         try:
-            return kafka_version_from_libs(os.listdir(folder))
+            return kafka_version_from_libs(list_dir(folder, root))
         except OSError:
             continue
     return None
@@ -319,13 +340,16 @@ def parse_properties(text: str) -> dict[str, str]:
     return result
 
 
-def load_properties(path: str) -> dict[str, str]:
-    """Read a .properties file as Kafka does (ISO-8859-1 with \\u escapes)."""
+def load_properties(path: str, root: str | None = None) -> dict[str, str]:
+    """Read a .properties file as Kafka does (ISO-8859-1 with \\u escapes).
+
+    `root`: the broker's /proc/PID/root when its paths are its own (a container).
+    """
     try:
-        with open(path, "rb") as f:
-            data = f.read()
+        data = read_bytes(path, root)
     except OSError as e:
-        raise InputError(f"cannot read {path}: {e.strerror or e}") from e
+        where = f" (inside {root})" if root else ""
+        raise InputError(f"cannot read {path}{where}: {e.strerror or e}") from e
     return parse_properties(data.decode("latin-1"))
 
 

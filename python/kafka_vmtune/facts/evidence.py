@@ -10,29 +10,41 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import stat
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from .crash_sources import Places
+from .crash_sources import Places, user_name
 from .hs_err import HsErr, parse_hs_err
+from .safe_open import open_regular, read_bytes
 
 HS_ERR_CAP = 64 * 1024 * 1024
 TAIL = 1024 * 1024
 LOG_TAIL = 8 * 1024 * 1024
 LOG_BUDGET = 64 * 1024 * 1024
-MAX_ENTRIES = 20_000  # directory entries looked at per directory
 _CHUNK = 16 * 1024 * 1024
 
 
 class Reader:
-    """Opens evidence only inside the searched directories; counts what it refuses."""
+    """Opens evidence only inside the searched directories; counts what it refuses.
 
-    def __init__(self, dirs: set[str], files: set[str], log_budget: int = LOG_BUDGET) -> None:
+    `owners`: uids whose files count (root, the brokers' users) in directories found on
+    our own; in `trusted` places (named with --search) any owner counts.
+    """
+
+    def __init__(
+        self,
+        dirs: set[str],
+        files: set[str],
+        log_budget: int = LOG_BUDGET,
+        owners: frozenset[int] | None = None,
+        trusted: frozenset[str] = frozenset(),
+    ) -> None:
         self.dirs = dirs
         self.files = files
         self.skipped: list[str] = []
         self.log_budget = log_budget
+        self.owners = owners
+        self.trusted = trusted
 
     def allowed(self, path: str) -> str | None:
         real = os.path.realpath(path)
@@ -46,14 +58,18 @@ class Reader:
         if real is None:
             return None
         try:
-            # O_NONBLOCK: a FIFO named like evidence must not hang the run.
-            fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+            fd = open_regular(real)  # a FIFO named like evidence must not hang the run
         except OSError as e:
             self.skipped.append(f"{path}: {e.strerror}")
             return None
         st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
+        named = real in self.trusted or os.path.dirname(real) in self.trusted
+        if self.owners is not None and st.st_uid not in self.owners and not named:
             os.close(fd)
+            self.skipped.append(
+                f"{path}: owned by {user_name(st.st_uid)}, neither root nor a broker's user"
+                " (anyone can write there: not evidence)"
+            )
             return None
         return fd, st
 
@@ -143,8 +159,7 @@ def _kind(name: str, patterns: Iterable[str]) -> str | None:
 def _sniff(path: str) -> str:
     """A file named with --search: an hs_err file if it starts like one, else text."""
     try:
-        with open(path, "rb") as f:
-            head = f.read(4096)
+        head = read_bytes(path, limit=4096)
     except OSError:
         return "text"
     return "hs_err" if b"S U M M A R Y" in head or head.startswith(b"#\n# ") else "text"
@@ -154,12 +169,14 @@ def candidates(places: Places, since: float | None) -> list[Candidate]:
     """Evidence files in the searched places, newest first; older than --since: left out."""
     named: list[tuple[str, str | None]] = [(p, None) for p in places.files]
     for d in places.dirs:
+        # Every entry, however many: anyone may fill /tmp to push a crash out of a capped
+        # listing. The name test is cheap; only evidence names are kept (and stat'ed).
         try:
             with os.scandir(d) as it:
-                for n, entry in enumerate(it):
-                    if n >= MAX_ENTRIES:
-                        break
-                    named.append((entry.path, _kind(entry.name, places.patterns)))
+                for entry in it:
+                    what = _kind(entry.name, places.patterns)
+                    if what is not None:
+                        named.append((entry.path, what))
         except OSError:
             continue
     found: dict[str, Candidate] = {}

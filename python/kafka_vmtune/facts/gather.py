@@ -81,7 +81,7 @@ def gather(
     if props_path is not None:
         try:
             props = discovery.load_properties(
-                props_path if server_properties else prefix + props_path
+                props_path, None if server_properties or not prefix else prefix
             )
             config = discovery.broker_config(props)
         except VmtuneError:
@@ -91,7 +91,8 @@ def gather(
     scan = None
     if config is not None:
         scan_prefix = "" if server_properties else prefix
-        scan = logdirs.scan_log_dirs(tuple(scan_prefix + d for d in config.log_dirs))
+        dirs = logdirs.unique_dirs(config.log_dirs, scan_prefix or None)
+        scan = logdirs.scan_log_dirs(tuple(scan_prefix + d for d in dirs))
     version = kproc.version if kproc else None
     live = procfs.read_max_map_count(proc)
     found = crashes.diagnose([], crash_days * 86400)["crashes"] if crash_days > 0 else []
@@ -145,6 +146,9 @@ def _pick_process(
     if pid is not None:
         if pid <= 0 or not os.path.isdir(f"{proc}/{pid}"):
             raise InputError(f"no process with PID {pid}")
+        why = discovery.not_a_broker(pid, proc)
+        if why is not None:
+            raise InputError(why)
         return pid, [], "pid"
     if unit is not None:
         main, why = discovery.unit_main_pid_or_reason(unit)
@@ -200,6 +204,9 @@ def _sysctl_section(live: int, writable: bool, root: str, sysctl_file: str) -> d
         "writable": writable,
         "boot_value": at_boot["boot_value"],
         "boot_source": at_boot["boot_source"],
+        # The last assignment, when the kernel would refuse it (then the boot value is None).
+        "boot_refused": at_boot["boot_refused"],
+        "ignored": at_boot["ignored"],
         "ours": sysctl_file,
         # The value our own file sets (None: absent, or no vm.max_map_count line in it).
         "ours_value": ours["value"] if isinstance(ours["value"], int) else None,

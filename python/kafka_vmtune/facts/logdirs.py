@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 from ..errors import InputError
+from .safe_open import resolve_in_root
 
 REMOTE_CACHE = "remote-log-index-cache"
 _INDEX = (".index", ".timeindex")
@@ -41,6 +42,27 @@ def partition_topic(name: str) -> str | None:
     if not sep or not topic or not part.isdigit():
         return None
     return topic
+
+
+def unique_dirs(dirs: Sequence[str], root: str | None = None) -> tuple[str, ...]:
+    """log.dirs without repeats: the same directory listed twice, with a trailing slash or
+    through a symlink is one directory (Kafka refuses a duplicate; a count must not double).
+
+    Resolved inside `root` (the broker's /proc/PID/root) when given; a directory that does
+    not resolve is kept as written, for the scan to name it.
+    """
+    seen: dict[str, str] = {}
+    for d in dirs:
+        try:
+            if root:
+                fd, canonical = resolve_in_root(root, d)
+                os.close(fd)
+            else:
+                canonical = os.path.realpath(d)
+        except OSError:
+            canonical = os.path.normpath(d)
+        seen.setdefault(canonical, d)
+    return tuple(seen)
 
 
 def _scan_partition(path: str) -> tuple[int, int, int, int]:

@@ -1,11 +1,14 @@
 """The value a sysctl will have after the next boot, evaluated like systemd-sysctl.
 
 systemd-sysctl reads *.conf from the directories below. A file name in an earlier directory
-masks the same name in later ones; a symlink to /dev/null (or an empty file) masks and sets
-nothing. The surviving files are applied in the order of their file names, whatever their
-directory, and the last assignment of a key wins. procps `sysctl --system` reads
-/etc/sysctl.conf last; Debian links it in as /etc/sysctl.d/99-sysctl.conf, and then it
-counts once, at that position.
+masks the same name in later ones; a symlink to /dev/null, a device node or an empty file
+masks and sets nothing; a FIFO or socket takes its name too but is not read here
+(systemd-sysctl 252 would block on a FIFO: it is reported, never waited for). The
+surviving files are read in the order of their file names, whatever their directory; the
+last assignment of a key replaces the earlier ones and is the only one written. A value the
+kernel refuses (kernel_int) leaves the kernel default: the earlier assignments never reach
+the kernel. /etc/sysctl.conf is not read by systemd-sysctl: Debian links it in as
+/etc/sysctl.d/99-sysctl.conf, and only through such a link does it count.
 """
 
 from __future__ import annotations
@@ -13,10 +16,12 @@ from __future__ import annotations
 import fnmatch
 import os
 import stat
+import string
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from ..errors import FactsError
+from .safe_open import kind, read_text
 
 CONF_DIRS = (
     "/etc/sysctl.d",
@@ -25,7 +30,9 @@ CONF_DIRS = (
     "/usr/lib/sysctl.d",
     "/lib/sysctl.d",
 )
-SYSCTL_CONF = "/etc/sysctl.conf"
+INT_MAX = 2**31 - 1
+# proc_get_long() copies at most 21 characters of a number (TMPBUFLEN - 1) and refuses more.
+_KERNEL_DIGITS = 21
 
 
 class SysctlSetting(NamedTuple):
@@ -40,6 +47,40 @@ class BootValue(NamedTuple):
     source: SysctlSetting | None
     settings: tuple[SysctlSetting, ...]  # every assignment of key, in application order
     masked: tuple[str, ...]  # files shadowed by a same-named file earlier in the dir order
+    ignored: tuple[str, ...] = ()  # "<path>: why" of files systemd-sysctl skips
+
+
+def kernel_int(text: str, low: int = 0, high: int = INT_MAX) -> int | None:
+    """The integer the kernel stores when `text` is written to a proc_dointvec_minmax sysctl
+    with bounds low..high (vm.max_map_count: 0..INT_MAX), or None when it refuses it.
+
+    As proc_get_long(): surrounding whitespace is skipped, one '-' may lead, then digits
+    in C's base 0 (0x.. hexadecimal, a leading 0 octal), nothing but whitespace after;
+    at most 21 characters; then the bounds (a value beyond INT_MAX is EINVAL).
+    """
+    s = text.strip(" \t\n")
+    neg = s.startswith("-") and len(s) > 1
+    if neg:
+        s = s[1:]
+    if not s or s[0] not in string.digits:
+        return None
+    base, digits = 10, string.digits
+    if s[0] == "0":
+        if s[1:2] in ("x", "X") and s[2:3] and s[2] in string.hexdigits:
+            base, digits, s = 16, string.hexdigits, s[2:]
+        else:
+            base, digits = 8, string.octdigits
+    end = 0
+    while end < len(s) and s[end] in digits:
+        end += 1
+    consumed = end + (2 if base == 16 else 0)
+    if end < len(s) or consumed >= _KERNEL_DIGITS:
+        return None  # a trailing non-space character, or too long for the kernel's buffer
+    magnitude = int(s[:end], base)
+    if magnitude > INT_MAX + (1 if neg else 0):
+        return None
+    value = -magnitude if neg else magnitude
+    return value if low <= value <= high else None
 
 
 def normalize_key(key: str) -> str:
@@ -112,15 +153,21 @@ def _host(root: str, path: str) -> str:
     return os.path.join(root, path.lstrip("/")) if root not in ("", "/") else path
 
 
-def _is_mask(real: str) -> bool:
-    """A /dev/null symlink or an empty file: systemd drops it (and it still masks)."""
+def _entry_kind(real: str) -> str:
+    """ "conf" (read), "mask" (masks its name, sets nothing), or what else it is.
+
+    systemd's null_or_empty(): a device node (/dev/null, a link to it) or an empty regular
+    file is a mask. Any other file that is not regular (a FIFO, a socket) is not read.
+    """
     try:
-        if os.path.islink(real) and os.readlink(real) == "/dev/null":
-            return True
         st = os.stat(real)
     except OSError:
-        return True  # a dangling link sets nothing
-    return stat.S_ISCHR(st.st_mode) or (stat.S_ISREG(st.st_mode) and st.st_size == 0)
+        return "mask"  # a dangling link sets nothing
+    if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
+        return "mask"
+    if stat.S_ISREG(st.st_mode):
+        return "conf" if st.st_size else "mask"
+    return kind(st.st_mode)
 
 
 def _identity(real: str) -> tuple[int, int] | None:
@@ -133,19 +180,18 @@ def _identity(real: str) -> tuple[int, int] | None:
 
 def _read(real: str, shown: str) -> str:
     try:
-        with open(real, encoding="utf-8", errors="replace") as f:
-            return f.read()
+        return read_text(real)
     except OSError as e:
         raise FactsError(f"cannot read {shown}: {e.strerror or e}") from e
 
 
-def config_files(root: str = "/") -> tuple[list[tuple[str, str]], list[str]]:
-    """(path, text) of every sysctl file in application order, and the masked paths.
-
-    Paths are as seen on the host (without `root`).
-    """
+def config_files(root: str = "/") -> tuple[list[tuple[str, str]], list[str], list[str]]:
+    """(path, text) of every sysctl file in application order, the masked paths, and
+    "<path>: why" of the files skipped. Paths are as seen on the host (without `root`)."""
     listings: list[tuple[str, list[str]]] = []
     seen_dirs: set[tuple[int, int]] = set()
+    skipped: list[str] = []
+    kinds: dict[str, str] = {}
     for d in CONF_DIRS:
         real = _host(root, d)
         ident = _identity(real)
@@ -153,31 +199,29 @@ def config_files(root: str = "/") -> tuple[list[tuple[str, str]], list[str]]:
             continue  # missing, or /lib/sysctl.d on a merged-/usr system (same as /usr/lib)
         seen_dirs.add(ident)
         try:
-            names = [n for n in os.listdir(real) if not os.path.isdir(os.path.join(real, n))]
+            names = sorted(n for n in os.listdir(real) if n.endswith(".conf"))
         except OSError as e:
             raise FactsError(f"cannot list {d}: {e.strerror or e}") from e
-        listings.append((d, names))
+        kept = []
+        for name in names:
+            path = f"{d}/{name}"
+            kinds[path] = _entry_kind(_host(root, path))
+            if kinds[path] != "directory":
+                kept.append(name)
+        listings.append((d, kept))
     ordered, masked = order_conf_files(listings)
-    files: list[tuple[str, str]] = []
-    read_ids: set[tuple[int, int]] = set()
+    files = []
     for path in ordered:
-        real = _host(root, path)
-        if _is_mask(real):
-            continue
-        ident = _identity(real)
-        if ident is not None:
-            read_ids.add(ident)
-        files.append((path, _read(real, path)))
-    conf = _host(root, SYSCTL_CONF)
-    ident = _identity(conf)
-    if ident is not None and ident not in read_ids and os.path.isfile(conf):
-        files.append((SYSCTL_CONF, _read(conf, SYSCTL_CONF)))
-    return files, masked
+        if kinds[path] == "conf":
+            files.append((path, _read(_host(root, path), path)))
+        elif kinds[path] != "mask":
+            skipped.append(f"{path}: not a regular file (a {kinds[path]}): not read, sets nothing")
+    return files, masked, skipped
 
 
 def boot_value(key: str, root: str = "/") -> BootValue:
     """What `key` will be set to at the next boot, and every file that assigns it."""
-    files, masked = config_files(root)
+    files, masked, skipped = config_files(root)
     settings = evaluate(key, files)
     source = settings[-1] if settings else None
     return BootValue(
@@ -186,4 +230,5 @@ def boot_value(key: str, root: str = "/") -> BootValue:
         source=source,
         settings=settings,
         masked=tuple(masked),
+        ignored=tuple(skipped),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..facts.crashes import MAP_COUNT
+from .render import printable
 
 
 def exit_code(report: dict[str, Any]) -> int:
@@ -34,4 +35,5 @@ def render(report: dict[str, Any]) -> str:
         )
     lines.append("\nsearched: " + ", ".join(report["searched"]))
     lines += [f"not read: {s}" for s in report["skipped"]]
-    return "\n".join(lines)
+    # hs_err text and file names are the host's: no escape sequence reaches the terminal.
+    return printable("\n".join(lines))

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
+import tempfile
 import textwrap
 from collections.abc import Mapping
 from typing import Any, cast
@@ -385,19 +387,47 @@ def render_markdown(fleet: Mapping[str, Any]) -> str:
     return "\n".join(out).rstrip("\n") + "\n"
 
 
+def new_report_dir(dest: str, stamp: str) -> str:
+    """Create a report directory of its own: `stamp`, else `stamp-2`, `stamp-3`...
+
+    Names have one-second resolution: two runs in the same second must not share one.
+    os.mkdir either creates the directory or fails, so no two runs can both get it.
+    """
+    os.makedirs(dest, exist_ok=True)
+    for n in range(1, 10_000):
+        path = os.path.join(dest, stamp if n == 1 else f"{stamp}-{n}")
+        try:
+            os.mkdir(path)
+        except FileExistsError:
+            continue
+        return path
+    raise FileExistsError(f"{dest}: 9999 reports named {stamp}* already")
+
+
+def _replace_with(path: str, text: str) -> None:
+    """Write a temporary file of a unique name beside path, then rename it over path."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", dir=os.path.dirname(path))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+        raise
+
+
 def write_fleet_report(fleet: Mapping[str, Any], directory: str) -> tuple[str, str]:
-    """Write capacity.md and capacity.json into directory (created); return both paths."""
+    """Write capacity.md and capacity.json into directory (created); return both paths.
+
+    A reader (or a run writing the same report name) sees a whole old or a whole new file.
+    """
     os.makedirs(directory, exist_ok=True)
     md_path = os.path.join(directory, "capacity.md")
     json_path = os.path.join(directory, "capacity.json")
-    for path, text in (
-        (md_path, render_markdown(fleet)),
-        (json_path, json.dumps(fleet, indent=2, sort_keys=True) + "\n"),
-    ):
-        tmp = path + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
+    _replace_with(md_path, render_markdown(fleet))
+    _replace_with(json_path, json.dumps(fleet, indent=2, sort_keys=True) + "\n")
     return md_path, json_path
 
 
@@ -407,9 +437,16 @@ def point_latest(directory: str) -> str | None:
     link = os.path.join(parent, "latest")
     if name == "latest" or (os.path.exists(link) and not os.path.islink(link)):
         return None
-    tmp = link + ".tmp"
-    if os.path.lexists(tmp):
+    while True:  # a link name of our own: concurrent runs never share one
+        tmp = os.path.join(parent, f".latest.{os.getpid()}.{secrets.token_hex(6)}")
+        try:
+            os.symlink(name, tmp)
+            break
+        except FileExistsError:
+            continue
+    try:
+        os.replace(tmp, link)
+    except BaseException:
         os.unlink(tmp)
-    os.symlink(name, tmp)
-    os.replace(tmp, link)
+        raise
     return link

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,8 +28,31 @@ def wrap_line(line: str, width: int = WIDTH) -> list[str]:
     return parts or [line]
 
 
+# Bidirectional overrides and isolates: they reorder what a terminal shows.
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def printable(text: str) -> str:
+    """text with control characters shown as escapes (\\x1b, \\u202e), newlines and tabs kept.
+
+    Directory names, hs_err text, unit and file names come from the host, where anyone
+    may write them: an ESC sequence printed raw could rewrite or hide the operator's screen.
+    """
+    if text.isprintable():
+        return text
+    out = []
+    for c in text:
+        if c in "\n\t" or (unicodedata.category(c) != "Cc" and c not in _BIDI):
+            out.append(c)
+        else:
+            out.append(f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
+    return "".join(out)
+
+
 def fit(text: str, width: int = WIDTH) -> str:
-    """Every line of text at most `width` columns (words longer than that stay whole)."""
+    """Every line of text at most `width` columns (words longer than that stay whole), with
+    control characters escaped (printable())."""
+    text = printable(text)
     return "\n".join(part for line in text.splitlines() for part in wrap_line(line, width))
 
 
@@ -119,7 +143,9 @@ def status_text(status: dict[str, Any]) -> str:
 
 def _sysctl_text(s: dict[str, Any]) -> str:
     boot = "not set in any sysctl file (kernel default at boot)"
-    if s["boot_value"] is not None:
+    if s.get("boot_refused"):
+        boot = f"kernel default: {s['boot_refused']}"
+    elif s["boot_value"] is not None:
         boot = f"{s['boot_value']} from {s['boot_source']}"
     lines = [
         f"vm.max_map_count live {s['live']} ({'writable' if s['writable'] else 'read-only'}),"

@@ -102,6 +102,9 @@ def _findings(
                 f" boot files set {boot} ({sysctl['boot_source']})",
             )
         )
+    if sysctl.get("boot_refused"):
+        extra.append(("warn", str(sysctl["boot_refused"])))
+    extra += [("warn", f"sysctl file {why}") for why in sysctl.get("ignored") or ()]
     if sysctl["overridden_by"]:
         files = ", ".join(sysctl["overridden_by"])
         extra.append(("warn", f"{sysctl['ours']} is overridden by {files}"))
