@@ -285,9 +285,10 @@ def _fill_so_a_capped_listing_misses(directory: Path, fillers: int, cap: int) ->
     pytest.skip("no name landed beyond the first entries on this filesystem")
 
 
-def test_a_crash_behind_200000_other_files_is_still_found(evidence_path: Path) -> None:
-    # Anyone may write to /tmp: 20,000 files were enough to hide a crash.
-    hs_err = _fill_so_a_capped_listing_misses(evidence_path, 200_000, 20_000)
+def test_a_crash_behind_40000_other_files_is_still_found(evidence_path: Path) -> None:
+    # Anyone may write to /tmp: 20,000 files were enough to hide a crash (the old cap).
+    # Twice that places the hs_err past it about every other try, in seconds.
+    hs_err = _fill_so_a_capped_listing_misses(evidence_path, 40_000, 20_000)
     [crash] = diagnose_json("--search", str(evidence_path), code=1)
     assert crash["evidence"] == [str(hs_err)]
 

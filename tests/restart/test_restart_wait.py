@@ -21,7 +21,7 @@ class NeverReady:
         return ClusterSnapshot(brokers=frozenset(), partitions=())
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     start=st.floats(0, 1e9, allow_nan=False),
     timeout=st.floats(0.001, 600, allow_nan=False),
