@@ -14,16 +14,18 @@ import json
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from podman_setup import molecule_environment
 from rolling_helpers import REPO, Run, run_playbook
+from run_id import scoped
 
 pytestmark = pytest.mark.molecule
 
-CONTAINER = "kvt-roll-svc"
+CONTAINER = scoped("kvt-roll-svc")  # machine-wide name: this run's own
 UNIT = "kvt-fake-broker.service"
 
 
@@ -99,7 +101,13 @@ def inventory(tmp_path: Path, unit: str) -> Path:
     return path
 
 
-def run_roll(tmp_path: Path, env: dict[str, str], unit: str = UNIT, **standin: str) -> Run:
+def run_roll(
+    tmp_path: Path,
+    env: dict[str, str],
+    unit: str = UNIT,
+    extra: dict[str, object] | None = None,
+    **standin: str,
+) -> Run:
     saved = dict(os.environ)
     os.environ.update(
         {k: env[k] for k in ("CONTAINERS_CONF", "ANSIBLE_COLLECTIONS_PATH") if k in env}
@@ -115,6 +123,7 @@ def run_roll(tmp_path: Path, env: dict[str, str], unit: str = UNIT, **standin: s
                 "kafka_vmtune_restart_admin_factory": "standin_admin:StandInAdmin",
                 "kafka_vmtune_restart_start_timeout": 120,
                 "kafka_vmtune_report_dir": str(tmp_path / "reports"),
+                **(extra or {}),
             },
         )
     finally:
@@ -161,7 +170,7 @@ def test_missing_unit_stops_with_its_name(host: dict[str, str], tmp_path: Path) 
     run = run_roll(tmp_path, host, unit="kvt-no-such-broker.service")
     assert run.rc != 0
     flat = " ".join(run.out.split())
-    assert "systemd unit kvt-no-such-broker.service on kvt-roll-svc is not-found" in flat
+    assert f"systemd unit kvt-no-such-broker.service on {CONTAINER} is not-found" in flat
 
 
 def test_a_unit_that_fails_during_start_stops_the_roll_at_once_with_its_state(
@@ -176,8 +185,48 @@ def test_a_unit_that_fails_during_start_stops_the_roll_at_once_with_its_state(
         sh(host, "rm -f /etc/kvt-broken")
     assert run.rc != 0
     flat = " ".join(run.out.split())
-    assert "Rolling restart stopped at broker 1 (kvt-roll-svc)" in flat
+    assert f"Rolling restart stopped at broker 1 ({CONTAINER})" in flat
     assert f"broker 1 did not come back: unit {UNIT} failed" in flat, flat[-3000:]
     assert "ActiveState=failed SubState=failed Result=exit-code ExecMainStatus=3" in flat
     assert "cannot start: broken" in flat  # the journal's last lines
     assert "not registered and unfenced 120s after start" not in flat
+
+
+ALL_CAUGHT_UP = """\
+NodeId LogEndOffset Lag LastFetchTimestamp LastCaughtUpTimestamp Status
+1 5029 0 1732480000000 1732480000000 Leader
+2 5029 0 1732479999800 1732479999800 Follower
+3 5029 0 1732479999900 1732479999900 Follower
+"""
+
+
+def test_another_broker_going_down_while_one_restarts_stops_the_wait_and_counts_both(
+    host: dict[str, str], tmp_path: Path
+) -> None:
+    # Broker 1 (this host) is stopped and started for real; the stand-in never sees it
+    # register, and broker 2, a voter, drops out 5 s into the turn. The roll must stop
+    # waiting at once (not after the 120 s start timeout), name broker 2, and say that two
+    # brokers are out and what that costs.
+    install_unit(host, "400")
+    # The quorum command runs on the broker host.
+    sh(host, f"cat > /tmp/kvt-quorum.txt <<'EOF'\n{ALL_CAUGHT_UP}EOF")
+    began = time.monotonic()
+    run = run_roll(
+        tmp_path,
+        host,
+        extra={"kafka_vmtune_quorum_command": "cat /tmp/kvt-quorum.txt"},
+        KVT_STANDIN_DOWN_AFTER="1:0.5,2:5",
+    )
+    took = time.monotonic() - began
+    assert run.rc != 0
+    flat = " ".join(run.out.split())
+    assert f"Rolling restart stopped at broker 1 ({CONTAINER})" in flat, flat[-3000:]
+    assert "stopped waiting for broker 1 to register after " in flat
+    assert "broker 2 went down (no longer registered, or fenced)" in flat
+    assert "2 brokers out: 1 (restarted by this roll), 2 (not by this roll)" in flat
+    assert "controller quorum without a majority: voter(s) 1, 2 out, 1 of 3 up" in flat
+    assert "partition(s) below min.insync.replicas" not in flat  # stand-in min ISR is 1
+    assert "only this broker out" not in flat
+    assert took < 100, f"the roll waited {took:.0f} s"
+    [broker] = roll_report(tmp_path)["brokers"]  # type: ignore[misc]
+    assert broker["outcome"] == "failed" and "broker 2 went down" in broker["error"]

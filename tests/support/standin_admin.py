@@ -6,8 +6,9 @@ fleet can reach it. It answers like a healthy cluster: every broker registered, 
 partition in sync and on its preferred leader, so a roll through it costs exactly what
 Ansible, systemd and the roll's own code cost. Environment:
   KVT_STANDIN_BROKERS      broker ids, "1,2,3" by default
-  KVT_STANDIN_DOWN_AFTER   "NODE:SECONDS": NODE is absent (fenced) from snapshots taken
-                           SECONDS after this admin was built, e.g. a unit that cannot start
+  KVT_STANDIN_DOWN_AFTER   "NODE:SECONDS[,NODE:SECONDS...]": NODE is absent (fenced) from
+                           snapshots taken SECONDS after this admin was built, e.g. a unit
+                           that cannot start, or another broker going down meanwhile
 """
 
 from __future__ import annotations
@@ -40,8 +41,14 @@ class StandInAdmin:
         self.brokers = [int(i) for i in ids.split(",") if i.strip()]
         self.quorum = quorum
         self.built = time.monotonic()
-        node, _, after = os.environ.get("KVT_STANDIN_DOWN_AFTER", "").partition(":")
-        self.down = (int(node), float(after)) if node else None
+        self.down = [
+            (int(node), float(after))
+            for node, _, after in (
+                item.partition(":")
+                for item in os.environ.get("KVT_STANDIN_DOWN_AFTER", "").split(",")
+                if item.strip()
+            )
+        ]
 
     def snapshot(self) -> ClusterSnapshot:
         n = len(self.brokers)
@@ -50,9 +57,8 @@ class StandInAdmin:
             for p in range(2 * n)
             for reps in [tuple(self.brokers[(p + i) % n] for i in range(min(3, n)))]
         )
-        registered = set(self.brokers)
-        if self.down is not None and time.monotonic() - self.built >= self.down[1]:
-            registered.discard(self.down[0])
+        age = time.monotonic() - self.built
+        registered = set(self.brokers) - {node for node, after in self.down if age >= after}
         return ClusterSnapshot(
             brokers=frozenset(registered),
             partitions=partitions,

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
@@ -36,6 +36,7 @@ from .gates import (
     cluster_healthy,
     gate_before_stop,
     leadership_restored,
+    outage_cost,
     partitions_to_elect,
     registered,
 )
@@ -140,6 +141,10 @@ class ClusterUnhealthyError(RestartError):
     pass
 
 
+class OtherBrokerDownError(RestartError):
+    """Another broker or controller voter went down while this turn's broker was out."""
+
+
 class RollFailedError(VmtuneError):
     """The whole roll stopped; carries the roll report and the failure that stopped it."""
 
@@ -159,6 +164,7 @@ class WaitResult:
     last_reasons: list[str]  # why it still failed at the timeout
     elapsed: float
     fatal: str | None = None  # why waiting longer is pointless (e.g. the unit failed)
+    others: str | None = None  # another broker or voter went down (ClusterWatch)
 
 
 class Backoff:
@@ -173,6 +179,64 @@ class Backoff:
         return pause
 
 
+@dataclass
+class ClusterWatch:
+    """While this turn's brokers are out, notices another broker or voter going down.
+
+    A broker seen registered (or a voter seen caught up) since the turn began that is no
+    longer is down: waiting on for this turn's broker is pointless (with the quorum gone it
+    cannot even register) and the roll must say how many brokers are really out."""
+
+    out: frozenset[int]  # this turn's brokers: stopped or started by the roll
+    seen: set[int] = field(default_factory=set)  # other brokers seen registered
+    voters_seen: set[int] = field(default_factory=set)  # voters seen caught up
+    last: ClusterSnapshot | None = None  # the latest snapshot that answered
+    answered: bool = False  # the latest poll answered (else `last` may be stale)
+
+    def look(self, snap: ClusterSnapshot | None) -> str | None:
+        """None while no other broker or voter went down; else what happened and its cost.
+        snap None: Kafka did not answer this poll."""
+        self.answered = snap is not None
+        if snap is None:
+            return None
+        self.last = snap
+        self.seen |= snap.brokers - self.out
+        up_voters = {v.node_id for v in snap.quorum.voters if v.caught_up} if snap.quorum else set()
+        self.voters_seen |= up_voters - self.out
+        gone = sorted(self.seen - snap.brokers)
+        voters_gone = sorted(self.voters_seen - up_voters - set(gone))
+        if not gone and not voters_gone:
+            return None
+        events = [f"broker {n} went down (no longer registered, or fenced)" for n in gone]
+        events += [f"controller voter {n} went down (no longer caught up)" for n in voters_gone]
+        return "; ".join([*events, self.brokers_out(snap), *outage_cost(snap, self.out_now(snap))])
+
+    def out_now(self, snap: ClusterSnapshot) -> list[int]:
+        return sorted((self.seen | self.out) - snap.brokers)
+
+    def brokers_out(self, snap: ClusterSnapshot) -> str:
+        """'2 brokers out: 1 (restarted by this roll), 3 (not by this roll)'."""
+        out = self.out_now(snap)
+        if not out:
+            return "no broker out"
+        label = {True: "restarted by this roll", False: "not by this roll"}
+        listed = ", ".join(f"{n} ({label[n in self.out]})" for n in out)
+        return f"{len(out)} broker{'s' if len(out) != 1 else ''} out: {listed}"
+
+    def stopped_with(self, node_id: int) -> str:
+        """How the roll leaves the cluster when it stops at node_id, never fewer out."""
+        if self.last is None:
+            return "roll stopped; Kafka never answered, so whether other brokers are out is unknown"
+        others = [n for n in self.out_now(self.last) if n != node_id]
+        told = "only this broker out" if not others else self.brokers_out(self.last)
+        if not self.answered:
+            return (
+                f"roll stopped; Kafka did not answer the last poll, so other brokers may be out "
+                f"too (at its last answer: {told})"
+            )
+        return f"roll stopped with {told}"
+
+
 def wait_until(
     admin: KafkaAdmin,
     clock: Clock,
@@ -181,10 +245,12 @@ def wait_until(
     check: Check,
     *,
     give_up: Callable[[], str | None] | None = None,
+    watch: ClusterWatch | None = None,
 ) -> WaitResult:
     """Poll check until it returns no reasons or timeout passes. An unreachable cluster is
     a reason to wait (the bootstrap broker may be the one restarting), not a pass.
-    give_up, asked after every failed poll, returns a reason that ends the wait at once."""
+    give_up, asked after every failed poll, returns a reason that ends the wait at once.
+    watch looks at every snapshot: another broker or voter going down ends it at once."""
     started = clock.now()
     backoff = Backoff(settings.first_poll, settings.poll_interval)
     first: list[str] = []
@@ -195,6 +261,9 @@ def wait_until(
         except AdminError as exc:
             snap, reasons = None, [f"cannot ask Kafka: {exc}"]
         elapsed = clock.now() - started
+        others = watch.look(snap) if watch is not None else None
+        if others is not None:
+            return WaitResult(None, first or reasons, reasons, elapsed, others=others)
         if not reasons and snap is not None:
             return WaitResult(snap, first, [], elapsed)
         first = first or reasons
@@ -233,8 +302,10 @@ def run_gate(
     *,
     report: BrokerReport | None = None,
     node_ids: Collection[int] = (),
+    watch: ClusterWatch | None = None,
 ) -> BrokerReport:
-    """GATE: wait until node_id may be stopped, or raise GateBlockedError naming what blocks."""
+    """GATE: wait until node_id may be stopped, or raise GateBlockedError naming what blocks.
+    The snapshot that passes seeds watch: every broker it shows is watched from then on."""
     report = report or BrokerReport(node_id)
     report.phase = Phase.GATE.value
 
@@ -252,6 +323,8 @@ def run_gate(
             f"{settings.gate_timeout:g}s: {'; '.join(res.last_reasons)}"
         )
         raise GateBlockedError(node_id, Phase.GATE, report.error, report)
+    if watch is not None:
+        watch.look(res.snapshot)
     report.partitions_led_before = [str(tp) for tp in res.snapshot.led_by(node_id)]
     report.was_controller = res.snapshot.active_controller == node_id
     report.outcome = "gate_passed"
@@ -277,24 +350,37 @@ def _elect(admin: KafkaAdmin, tps: Sequence[TopicPartition]) -> dict[TopicPartit
 
 
 def _fail_after_start(
-    report: BrokerReport, res: WaitResult, settings: RollSettings
+    report: BrokerReport, res: WaitResult, settings: RollSettings, watch: ClusterWatch
 ) -> RestartError:
     node_id = report.node_id
+    if res.others is not None:
+        return _others_down(report, Phase.AWAIT_REGISTERED, res, "register")
+    stopped = watch.stopped_with(node_id)
     if res.fatal is not None:
         return _fail(
             report,
             BrokerNotBackError,
             Phase.AWAIT_REGISTERED,
             f"broker {node_id} did not come back: {res.fatal} ({res.elapsed:.1f}s after start); "
-            "roll stopped with only this broker out",
+            f"{stopped}",
         )
     return _fail(
         report,
         BrokerNotBackError,
         Phase.AWAIT_REGISTERED,
         f"broker {node_id} did not come back: not registered and unfenced "
-        f"{settings.start_timeout:g}s after start ({'; '.join(res.last_reasons)}); "
-        "roll stopped with only this broker out",
+        f"{settings.start_timeout:g}s after start ({'; '.join(res.last_reasons)}); {stopped}",
+    )
+
+
+def _others_down(report: BrokerReport, phase: Phase, res: WaitResult, waiting: str) -> RestartError:
+    """The wait for this turn's broker ended because another broker or voter went down."""
+    return _fail(
+        report,
+        OtherBrokerDownError,
+        phase,
+        f"stopped waiting for broker {report.node_id} to {waiting} after {res.elapsed:.1f}s: "
+        f"{res.others}; the roll stopped and touches no other broker",
     )
 
 
@@ -307,16 +393,19 @@ def run_after_start(
     report: BrokerReport | None = None,
     elect: bool = True,
     service: ServiceController | None = None,
+    watch: ClusterWatch | None = None,
 ) -> BrokerReport:
     """AWAIT_REGISTERED -> AWAIT_CAUGHT_UP -> ELECT -> VERIFY_LEADERS for a started broker.
 
     Leadership is only moved back once the broker is in the ISR of everything it hosts:
     electing a replica that is still catching up stalls acks=all producers. elect=False
     (check mode) stops after the catch-up and lists what would be elected. With service,
-    a unit that fails or a process that exits while registering ends the wait at once.
+    a unit that fails or a process that exits while registering ends the wait at once;
+    so does another broker or voter going down (watch, seeded by the gate).
     """
     report = report or BrokerReport(node_id)
     give_up = (lambda: service.failure(node_id)) if service is not None else None
+    watch = watch or ClusterWatch(frozenset({node_id}))
 
     report.phase = Phase.AWAIT_REGISTERED.value
     res = wait_until(
@@ -326,18 +415,26 @@ def run_after_start(
         settings,
         lambda s: registered(s, node_id),
         give_up=give_up,
+        watch=watch,
     )
     report.timings["start"] = res.elapsed
     report.note_wait("start", res.elapsed, res.first_reasons)
     if res.snapshot is None:
-        raise _fail_after_start(report, res, settings)
+        raise _fail_after_start(report, res, settings, watch)
 
     report.phase = Phase.AWAIT_CAUGHT_UP.value
     res = wait_until(
-        admin, clock, settings.catchup_timeout, settings, lambda s: caught_up(s, node_id)
+        admin,
+        clock,
+        settings.catchup_timeout,
+        settings,
+        lambda s: caught_up(s, node_id),
+        watch=watch,
     )
     report.timings["catch_up"] = res.elapsed
     report.note_wait("catch_up", res.elapsed, res.first_reasons)
+    if res.others is not None:
+        raise _others_down(report, Phase.AWAIT_CAUGHT_UP, res, "catch up")
     if res.snapshot is None:
         raise _fail(
             report,
@@ -355,7 +452,7 @@ def run_after_start(
         report.partitions_led_after = [str(tp) for tp in res.snapshot.led_by(node_id)]
         report.outcome = "would_elect" if to_elect else "caught_up"
         return report
-    _elect_and_verify(admin, settings, clock, report, to_elect)
+    _elect_and_verify(admin, settings, clock, report, to_elect, watch=watch)
     report.phase = Phase.DONE.value
     report.outcome = "restarted"
     return report
@@ -367,6 +464,8 @@ def _elect_and_verify(
     clock: Clock,
     report: BrokerReport,
     to_elect: Sequence[TopicPartition],
+    *,
+    watch: ClusterWatch,
 ) -> None:
     """ELECT -> VERIFY_LEADERS: elect, then re-read at once and with back-off, retrying
     what is still missing (an election can fail while an ISR change propagates)."""
@@ -383,6 +482,11 @@ def _elect_and_verify(
         except AdminError as exc:
             snap, missing = None, [f"cannot ask Kafka: {exc}"]
         elapsed = clock.now() - started
+        others = watch.look(snap)
+        if others is not None:
+            report.timings["election"] = elapsed
+            res = WaitResult(None, first, missing, elapsed, others=others)
+            raise _others_down(report, Phase.VERIFY_LEADERS, res, "lead its partitions again")
         if not missing and snap is not None:
             break
         first = first or missing
@@ -451,13 +555,14 @@ def restart_broker(
     caught up, preferred election, leaders verified. Raises RestartError at the first
     phase that fails; nothing after it runs."""
     report = report or BrokerReport(node_id)
-    run_gate(admin, node_id, settings, clock, report=report, node_ids=node_ids)
+    watch = ClusterWatch(frozenset({node_id}))
+    run_gate(admin, node_id, settings, clock, report=report, node_ids=node_ids, watch=watch)
     began = clock.now()
     _service_call(service.stop, node_id, Phase.STOP, report)
     report.phase = Phase.AWAIT_EXIT.value
     await_exit(service, node_id, settings, clock, report)
     report.timings["stop"] = clock.now() - began
-    return start_broker(admin, service, node_id, settings, clock, report=report)
+    return start_broker(admin, service, node_id, settings, clock, report=report, watch=watch)
 
 
 def start_broker(
@@ -468,6 +573,7 @@ def start_broker(
     clock: Clock,
     *,
     report: BrokerReport | None = None,
+    watch: ClusterWatch | None = None,
 ) -> BrokerReport:
     """Start the broker and see it back: registered and unfenced, caught up, preferred
     leaders elected and verified. The second half of restart_broker, and on its own the
@@ -476,7 +582,9 @@ def start_broker(
     began = clock.now()
     _service_call(service.start, node_id, Phase.START, report)
     report.timings["unit_start"] = clock.now() - began
-    return run_after_start(admin, node_id, settings, clock, report=report, service=service)
+    return run_after_start(
+        admin, node_id, settings, clock, report=report, service=service, watch=watch
+    )
 
 
 def run_final_check(
