@@ -4,6 +4,7 @@ ending in the right outcome with a message an operator can act on."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 import pytest
 from restart_helpers import SETTINGS, WatchedService
@@ -228,7 +229,7 @@ def test_a_broker_that_is_not_back_when_kafka_never_answers_claims_nothing_about
                 raise AdminError("describing the cluster via b2:9092 failed: _TRANSPORT")
             return sim.snapshot()
 
-        def elect_preferred(self, partitions: list[TopicPartition]) -> list[ElectionResult]:
+        def elect_preferred(self, partitions: Sequence[TopicPartition]) -> list[ElectionResult]:
             return sim.elect_preferred(partitions)
 
     with pytest.raises(RollFailedError) as info:
