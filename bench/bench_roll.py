@@ -249,12 +249,12 @@ def ansible_only(brokers: int = 3) -> Result:
                 ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
                 PYTHONPATH=f"{REPO / 'tests' / 'support'}:{REPO / 'python'}",
                 KVT_STANDIN_BROKERS=",".join(str(i) for i in range(1, brokers + 1)),
+                KAFKA_VMTUNE_TEST_ADMIN="standin_admin:StandInAdmin",
                 PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
             )
             extra = {
                 "kafka_vmtune_restart_policy": "always",
                 "kafka_vmtune_bootstrap_servers": "stand-in",
-                "kafka_vmtune_restart_admin_factory": "standin_admin:StandInAdmin",
                 "kafka_vmtune_report_dir": f"{tmp}/reports",
             }
             cmd = ["ansible-playbook", "-i", str(inv), "playbooks/rolling_restart.yml",

@@ -9,15 +9,11 @@ Python the property and fault tests drive.
 
 from __future__ import annotations
 
-import importlib
 import shlex
 import time
 from typing import Any
 
 from ansible.plugins.action import ActionBase
-
-# The collection's one package, through module_utils: the same code on any controller
-# (checkout, installed collection, AWX execution environment).
 from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.facts.systemd import (
     StopTimeout,
     show_properties,
@@ -28,14 +24,21 @@ from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.re
     QuorumState,
     parse_quorum_replication,
 )
-from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.restart.confluent_admin import (
-    ConfluentAdmin,
+from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.restart.connect import (
+    connect,
+    stand_in,
 )
 from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.restart.machine import (
     RestartError,
     RollSettings,
     SystemClock,
     roll_step,
+)
+
+# The collection's one package, through module_utils: the same code on any controller
+# (checkout, installed collection, AWX execution environment).
+from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.settings import (
+    roll_default,
 )
 
 PROPS = "LoadState,ActiveState,SubState,Result,ExecMainStatus,MainPID,TimeoutStopUSec"
@@ -49,22 +52,27 @@ SPEC: dict[str, Any] = {
     "host": {"type": "str", "default": "?"},  # the broker's inventory name, for messages
     "bootstrap_servers": {"type": "str", "required": True},
     "client_config": {"type": "dict", "default": {}, "no_log": True},
-    "gate_timeout": {"type": "float", "default": 600.0},
-    "stop_timeout": {"type": "float", "default": 120.0},
-    "start_timeout": {"type": "float", "default": 600.0},
-    "catchup_timeout": {"type": "float", "default": 1800.0},
-    "election_timeout": {"type": "float", "default": 120.0},
-    "poll_interval": {"type": "float", "default": 1.0},
-    "request_timeout": {"type": "float", "default": 30.0},
+    **{
+        option: {"type": "float", "default": roll_default(f"restart_{option}")}
+        for option in (
+            "gate_timeout",
+            "stop_timeout",
+            "start_timeout",
+            "catchup_timeout",
+            "election_timeout",
+            "poll_interval",
+            "request_timeout",
+        )
+    },
     "controller_last": {"type": "bool", "default": True},
     "require_quorum": {"type": "bool", "default": False},
     "quorum_replication": {"type": "str"},
     "quorum_max_lag": {"type": "int", "default": 100},
     "quorum_max_stale": {"type": "float", "default": 30.0},
-    "controlled_shutdown_budget": {"type": "float", "default": 300.0},
-    # "module:callable" building a KafkaAdmin like ConfluentAdmin(bootstrap, config, ...).
-    # Empty (production): confluent-kafka. Tests and the bench name a stand-in here.
-    "admin_factory": {"type": "str", "default": ""},
+    "controlled_shutdown_budget": {
+        "type": "float",
+        "default": roll_default("controlled_shutdown_budget"),
+    },
 }
 
 
@@ -135,11 +143,7 @@ class Systemd:
 
 
 def _admin(p: dict[str, Any], quorum: QuorumState | None) -> Any:
-    factory: Any = ConfluentAdmin
-    if p["admin_factory"]:
-        module, _sep, name = p["admin_factory"].partition(":")
-        factory = getattr(importlib.import_module(module), name)
-    return factory(
+    return connect(
         p["bootstrap_servers"],
         p["client_config"],
         request_timeout=p["request_timeout"],
@@ -176,7 +180,7 @@ class ActionModule(ActionBase):  # type: ignore[misc]  # ansible-core has no typ
         began = time.time()
         host = p["host"]
         service = Systemd(self, p["unit"], host, p["controlled_shutdown_budget"])
-        extra: dict[str, Any] = {"began_at": began}
+        extra: dict[str, Any] = {"began_at": began, "test_admin": stand_in()}
         try:
             quorum = None
             if p["quorum_replication"]:

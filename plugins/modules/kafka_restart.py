@@ -40,9 +40,9 @@ options:
     type: dict
     default: {}
     description: Extra librdkafka settings (SASL/SSL); never logged.
-  gate_timeout: {type: float, default: 600, description: Seconds to wait for the gate.}
-  poll_interval: {type: float, default: 5, description: Seconds between checks.}
-  request_timeout: {type: float, default: 30, description: Seconds per admin request.}
+  gate_timeout: {type: float, default: 300.0, description: Seconds to wait for the gate.}
+  poll_interval: {type: float, default: 1.0, description: Longest pause between checks.}
+  request_timeout: {type: float, default: 30.0, description: Seconds per admin request.}
   controller_last: {type: bool, default: true, description: Order the active controller last.}
   quorum_replication:
     type: str
@@ -52,10 +52,6 @@ options:
     type: float
     default: 30
     description: A voter whose last catch-up is older than the leader's by more is lagging (s).
-  admin_factory:
-    type: str
-    default: ""
-    description: Empty for confluent-kafka; tests name a stand-in KafkaAdmin (module:callable).
 requirements:
   - confluent-kafka (on the control node)
 author: kafka-vmtune maintainers (!UNKNOWN)
@@ -73,10 +69,9 @@ EXAMPLES = r"""
 RETURN = r"""
 order: {description: Brokers in restart order (phase order), type: list, returned: phase order}
 active_controller: {description: Active controller id or null, type: int, returned: phase order}
-controller_source: {description: quorum/describe_cluster/unknown, type: str, returned: phase order}
+controller_source: {description: quorum/metadata/unknown, type: str, returned: phase order}
 """
 
-import importlib
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
@@ -84,8 +79,8 @@ from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.re
     AdminError,
     parse_quorum_replication,
 )
-from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.restart.confluent_admin import (
-    ConfluentAdmin,
+from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.restart.connect import (
+    connect,
 )
 from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.restart.machine import (
     RestartError,
@@ -93,6 +88,9 @@ from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.re
     SystemClock,
     order_brokers,
     run_final_check,
+)
+from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.settings import (
+    roll_default,
 )
 
 ARGUMENT_SPEC: dict[str, Any] = {
@@ -102,19 +100,18 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "down": {"type": "list", "elements": "int", "default": []},
     "bootstrap_servers": {"type": "str", "required": True},
     "client_config": {"type": "dict", "default": {}, "no_log": True},
-    "gate_timeout": {"type": "float", "default": 600.0},
-    "poll_interval": {"type": "float", "default": 5.0},
-    "request_timeout": {"type": "float", "default": 30.0},
+    "gate_timeout": {"type": "float", "default": roll_default("restart_gate_timeout")},
+    "poll_interval": {"type": "float", "default": roll_default("restart_poll_interval")},
+    "request_timeout": {"type": "float", "default": roll_default("restart_request_timeout")},
     "controller_last": {"type": "bool", "default": True},
     "quorum_replication": {"type": "str"},
     "quorum_max_lag": {"type": "int", "default": 100},
     "quorum_max_stale": {"type": "float", "default": 30.0},
-    "admin_factory": {"type": "str", "default": ""},
 }
 
 
 def _admin(module: Any) -> Any:
-    """The KafkaAdmin (confluent-kafka, or a stand-in named by admin_factory)."""
+    """The KafkaAdmin (confluent-kafka; in tests a stand-in, see restart.connect)."""
     p = module.params
     quorum = None
     if p["quorum_replication"]:
@@ -124,12 +121,8 @@ def _admin(module: Any) -> Any:
             )
         except (AdminError, ValueError) as exc:
             module.fail_json(msg=f"quorum_replication: {exc}")
-    factory: Any = ConfluentAdmin
-    if p["admin_factory"]:
-        module_name, _sep, name = p["admin_factory"].partition(":")
-        factory = getattr(importlib.import_module(module_name), name)
     try:
-        return factory(
+        return connect(
             p["bootstrap_servers"],
             p["client_config"],
             request_timeout=p["request_timeout"],
@@ -146,7 +139,7 @@ def _order(module: Any, admin: Any, node_ids: list[int]) -> None:
     except AdminError as exc:
         module.fail_json(msg=f"cannot order brokers: {exc}")
     active = snap.active_controller
-    source = "unknown" if active is None else ("quorum" if snap.quorum else "describe_cluster")
+    source = "unknown" if active is None else ("quorum" if snap.quorum else "metadata")
     order = order_brokers(node_ids, active, p["controller_last"], p["down"])
     module.exit_json(
         changed=False,

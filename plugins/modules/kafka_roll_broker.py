@@ -42,7 +42,7 @@ options:
     default: "?"
   bootstrap_servers: {description: "host:port,... of the cluster, as the control node reaches it.", type: str, required: true}
   client_config: {description: librdkafka settings (security)., type: dict, default: {}}
-  gate_timeout: {description: Seconds the gate may wait., type: float, default: 600.0}
+  gate_timeout: {description: Seconds the gate may wait., type: float, default: 300.0}
   stop_timeout: {description: Seconds for the process to exit after stop., type: float, default: 120.0}
   start_timeout: {description: Seconds until registered and unfenced., type: float, default: 600.0}
   catchup_timeout: {description: Seconds until back in every ISR., type: float, default: 1800.0}
@@ -55,7 +55,6 @@ options:
   quorum_max_lag: {description: Max lag of a caught-up voter., type: int, default: 100}
   quorum_max_stale: {description: Seconds a voter's last catch-up may lag the leader's., type: float, default: 30.0}
   controlled_shutdown_budget: {description: Warn when TimeoutStopSec is shorter (s)., type: float, default: 300.0}
-  admin_factory: {description: "Empty for confluent-kafka; tests name a stand-in (module:callable).", type: str, default: ""}
 requirements:
   - confluent-kafka (on the control node)
 author: kafka-vmtune maintainers (!UNKNOWN)
@@ -82,6 +81,10 @@ deferred:
   description: The broker moved to the end untouched (it became the active controller).
   returned: always
   type: bool
+test_admin:
+  description: The stand-in admin a test run named (KAFKA_VMTUNE_TEST_ADMIN); null against Kafka.
+  returned: always
+  type: str
 report:
   description: The broker's phase report - timings, waits and partitions led.
   returned: always

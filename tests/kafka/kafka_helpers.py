@@ -17,11 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from podman_setup import molecule_environment, run_molecule
+from run_id import scoped
 
 REPO = Path(__file__).resolve().parents[2]
 SCENARIO = "kafka_cluster"
-HOSTS = ("kvt-kc-1", "kvt-kc-2", "kvt-kc-3")
-NETWORK = "kvt-kc-net"
+# Machine-wide podman names, this run's own (molecule.yml appends KVT_RUN_ID the same way).
+HOSTS = (scoped("kvt-kc-1"), scoped("kvt-kc-2"), scoped("kvt-kc-3"))
+NETWORK = scoped("kvt-kc-net")
 TOPIC = "kvt-impact"
 MIN_ISR = 2
 NO_KAFKA = "KAFKA_HOME not set: needs a real Apache Kafka distribution (bin/kafka-server-start.sh)"

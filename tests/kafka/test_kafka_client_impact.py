@@ -10,18 +10,15 @@ ever below min.insync.replicas, and every partition back on its preferred leader
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from kafka_helpers import (
-    REPO,
     Load,
     bootstrap_servers,
     kafka_skip_reason,
     log_tail,
     molecule,
-    molecule_env,
     percentile,
     preferred_leader_misses,
 )
@@ -34,23 +31,6 @@ pytestmark = [
 
 BASELINE_S = 30.0
 AFTER_S = 10.0
-
-
-@pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[tuple[dict[str, str], Path]]:
-    """A prepared three-node cluster; destroyed afterwards whatever happened."""
-    log = REPO / ".artifacts" / "molecule-kafka_cluster.log"
-    log.parent.mkdir(exist_ok=True)
-    log.write_text("")
-    env = molecule_env(tmp_path / "reports")
-    molecule("destroy", env, log)
-    try:
-        for action in ("create", "prepare"):
-            code = molecule(action, env, log)
-            assert code == 0, f"molecule {action} failed ({code}):\n{log_tail(log)}"
-        yield env, log
-    finally:
-        molecule("destroy", env, log)
 
 
 def test_roll_costs_clients_nothing(cluster: tuple[dict[str, str], Path]) -> None:

@@ -137,7 +137,7 @@ def test_wrong_arguments_are_refused_and_an_unreachable_cluster_fails_in_one_lin
     )
     assert msg["zero_poll"] == "poll_interval must be greater than 0, got 0.0"
     assert msg["unreachable_order"].startswith(
-        f"cannot order brokers: describing the cluster via {bootstrap}"
+        f"cannot order brokers: listing the topics via {bootstrap}"
     )
     assert msg["bad_quorum"] == (
         "quorum_replication: quorum replication output has no 'NodeId' header line"

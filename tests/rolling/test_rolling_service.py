@@ -23,6 +23,8 @@ from podman_setup import molecule_environment
 from rolling_helpers import REPO, Run, run_playbook
 from run_id import scoped
 
+from kafka_vmtune.restart.connect import TEST_ADMIN
+
 pytestmark = pytest.mark.molecule
 
 CONTAINER = scoped("kvt-roll-svc")  # machine-wide name: this run's own
@@ -113,14 +115,16 @@ def run_roll(
         {k: env[k] for k in ("CONTAINERS_CONF", "ANSIBLE_COLLECTIONS_PATH") if k in env}
     )
     os.environ["PYTHONPATH"] = f"{REPO / 'tests' / 'support'}:{REPO / 'python'}"
-    os.environ.update({"KVT_STANDIN_BROKERS": "1,2,3", **standin})
+    # The stand-in admin is chosen by the control node's environment, never the inventory.
+    os.environ.update(
+        {"KVT_STANDIN_BROKERS": "1,2,3", TEST_ADMIN: "standin_admin:StandInAdmin", **standin}
+    )
     try:
         run = run_playbook(
             inventory(tmp_path, unit),
             {
                 "kafka_vmtune_restart_policy": "always",
                 "kafka_vmtune_bootstrap_servers": "stand-in",
-                "kafka_vmtune_restart_admin_factory": "standin_admin:StandInAdmin",
                 "kafka_vmtune_restart_start_timeout": 120,
                 "kafka_vmtune_report_dir": str(tmp_path / "reports"),
                 **(extra or {}),

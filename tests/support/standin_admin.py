@@ -1,10 +1,12 @@
 """A stand-in KafkaAdmin for runs of the real role without Kafka (tests, bench/bench_roll.py).
 
-Chosen only by configuration: kafka_vmtune_restart_admin_factory=standin_admin:StandInAdmin,
-with tests/support on ansible-playbook's PYTHONPATH. It is not part of the package, so no
-fleet can reach it. It answers like a healthy cluster: every broker registered, every
-partition in sync and on its preferred leader, so a roll through it costs exactly what
-Ansible, systemd and the roll's own code cost. Environment:
+Chosen only by the control node's environment, as test runs and the bench set it:
+KAFKA_VMTUNE_TEST_ADMIN=standin_admin:StandInAdmin with tests/support on ansible-playbook's
+PYTHONPATH (kafka_vmtune.restart.connect). No inventory variable or module option selects
+it, and it is not part of the package.
+It answers like a healthy cluster: every broker registered, every partition in sync and
+on its preferred leader, so a roll through it costs exactly what Ansible, systemd and the
+roll's own code cost. Environment:
   KVT_STANDIN_BROKERS      broker ids, "1,2,3" by default
   KVT_STANDIN_DOWN_AFTER   "NODE:SECONDS[,NODE:SECONDS...]": NODE is absent (fenced) from
                            snapshots taken SECONDS after this admin was built, e.g. a unit

@@ -23,6 +23,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from ..errors import VmtuneError
+from ..settings import ROLL_SETTINGS, roll_default
 from .admin import (
     AdminError,
     ClusterSnapshot,
@@ -86,16 +87,18 @@ class ServiceController(Protocol):
 
 @dataclass(frozen=True)
 class RollSettings:
-    gate_timeout: float = 600.0  # wait for the gate before stopping a broker
-    stop_timeout: float = 600.0  # wait for the process to exit (controlled shutdown)
-    start_timeout: float = 600.0  # from start until registered and unfenced (log recovery)
-    catchup_timeout: float = 1800.0  # until back in the ISR of every hosted partition
-    election_timeout: float = 120.0  # until it leads its preferred partitions again
-    poll_interval: float = 5.0  # the longest pause between two polls
+    """The roll's timings and switches; defaults from the settings table (ROLL_SETTINGS)."""
+
+    gate_timeout: float = roll_default("restart_gate_timeout")  # gate before a stop
+    stop_timeout: float = roll_default("restart_stop_timeout")  # process exit after stop
+    start_timeout: float = roll_default("restart_start_timeout")  # registered and unfenced
+    catchup_timeout: float = roll_default("restart_catchup_timeout")  # back in every ISR
+    election_timeout: float = roll_default("restart_election_timeout")  # leads again
+    poll_interval: float = roll_default("restart_poll_interval")  # longest pause between polls
     first_poll: float = 0.1  # the first pause; doubles up to poll_interval (back-off)
-    controller_last: bool = True
+    controller_last: bool = bool(ROLL_SETTINGS["restart_controller_last"].default)
     # Block when the KRaft quorum cannot be observed (see gates.QUORUM_UNKNOWN).
-    require_quorum: bool = False
+    require_quorum: bool = bool(ROLL_SETTINGS["restart_require_quorum"].default)
     # Brokers that must all be registered before any stop. None: the brokers being
     # rolled plus every broker holding a replica.
     expected_brokers: frozenset[int] | None = None
