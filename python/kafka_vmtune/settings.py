@@ -112,8 +112,8 @@ SETTINGS: dict[str, Setting] = dict(
 )
 
 # The rolling restart's settings (control node): the role's defaults, its argument_specs,
-# the kafka_roll_broker action, the kafka_restart module and restart.machine.RollSettings
-# all take their defaults from here; a test compares them. Seconds unless said otherwise.
+# the kafka_roll action and restart.machine.RollSettings all take their defaults from
+# here; a test compares them. Seconds unless said otherwise.
 ROLL_SETTINGS: dict[str, Setting] = dict(
     [
         _s("restart_gate_timeout", "float", 300, low=0, high=86400, low_open=True,

@@ -66,8 +66,8 @@ def test_the_role_defaults_and_argument_specs_take_the_table_defaults() -> None:
     assert checked >= len(ROLL_SETTINGS)
 
 
-@pytest.mark.parametrize("module", ["kafka_roll_broker", "kafka_restart"])
-def test_the_modules_document_the_table_defaults(module: str) -> None:
+def test_the_roll_action_documents_the_table_defaults() -> None:
+    module = "kafka_roll"
     options = module_options(REPO / "plugins" / "modules" / f"{module}.py")
     checked = 0
     for option, spec in options.items():
@@ -87,9 +87,8 @@ def test_no_inventory_variable_or_module_option_selects_an_admin() -> None:
     specs = yaml.safe_load((ROLE / "meta" / "argument_specs.yml").read_text())["argument_specs"]
     variables = {v for spec in specs.values() for v in spec.get("options") or {}}
     assert not [v for v in variables if "admin" in v or "factory" in v]
-    for module in ("kafka_roll_broker", "kafka_restart"):
-        options = module_options(REPO / "plugins" / "modules" / f"{module}.py")
-        assert not [o for o in options if "admin" in o or "factory" in o], module
+    options = module_options(REPO / "plugins" / "modules" / "kafka_roll.py")
+    assert not [o for o in options if "admin" in o or "factory" in o]
 
 
 def test_without_the_test_variable_the_roll_talks_to_kafka(monkeypatch: pytest.MonkeyPatch) -> None:

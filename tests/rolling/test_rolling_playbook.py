@@ -9,7 +9,6 @@ with a clear message, a report, and no broker stopped.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
@@ -226,35 +225,39 @@ NodeId LogEndOffset Lag LastFetchTimestamp LastCaughtUpTimestamp Status
 
 
 def test_a_quorum_that_cannot_spare_the_broker_is_re_read_then_stops_the_roll(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Voter 3 lags, so stopping node 1 would leave 1 of 3 voters caught up. The role must
+    # Voter 3 lags, so stopping node 1 would leave 1 of 3 voters caught up. The roll must
     # re-read the quorum (not judge one stale reading) and stop before any broker stops.
+    # Kafka is the stand-in admin (healthy), so only the quorum can block.
     quorum_file = tmp_path / "quorum.txt"
     quorum_file.write_text(LAGGING_QUORUM)
+    reads = tmp_path / "reads"
+    monkeypatch.setenv("KAFKA_VMTUNE_TEST_ADMIN", "standin_admin:StandInAdmin")
+    monkeypatch.setenv("PYTHONPATH", f"{REPO / 'tests' / 'support'}:{REPO / 'python'}")
     reports = tmp_path / "reports"
     run = run_playbook(
         three_brokers(tmp_path),
         {
             "kafka_vmtune_restart_policy": "always",
-            "kafka_vmtune_bootstrap_servers": f"127.0.0.1:{closed_port()}",
+            "kafka_vmtune_bootstrap_servers": "stand-in",
             "kafka_vmtune_restart_controller_last": False,
-            "kafka_vmtune_quorum_command": f"cat {quorum_file}",
+            "kafka_vmtune_quorum_command": f"sh -c 'echo read >> {reads}; cat {quorum_file}'",
             "kafka_vmtune_restart_gate_timeout": 3,
             "kafka_vmtune_restart_poll_interval": 1,
             "kafka_vmtune_report_dir": str(reports),
         },
     )
     assert run.rc != 0
-    retries = re.findall(r"FAILED - RETRYING: \[b1\]: (?:[\w.]+ : )?Read the quorum state", run.out)
-    assert len(retries) >= 2, run.out[-3000:]
-    assert "controller quorum still blocked after 3s" in run.out
-    assert "would lose its majority without node 1" in run.out
+    assert len(reads.read_text().splitlines()) >= 2, run.out[-3000:]
+    flat = " ".join(run.out.split())
+    assert "broker 1 not stopped: safety gate still blocked after 3s" in flat
+    assert "would lose its majority without node 1" in flat
     assert not set(STOP_TASKS) & set(run.tasks_run())
     state = json.loads((reports / "rolling-restart" / "state.json").read_text())
     report = json.loads((reports / "rolling-restart" / f"{state['run_id']}.json").read_text())
     [b1] = report["brokers"]
-    assert b1["outcome"] == "failed" and "controller quorum still blocked" in b1["error"]
+    assert b1["outcome"] == "failed" and "would lose its majority" in b1["error"]
 
 
 @pytest.mark.parametrize(
@@ -296,6 +299,32 @@ def test_a_malformed_host_report_stops_the_roll_with_its_cause(tmp_path: Path) -
         playbook=WITH_FACTS,
     )
     assert run.rc != 0
-    assert "restart_decision: host report process must be a mapping, got ['nofile_soft']" in run.out
+    assert "b1: host report process must be a mapping, got ['nofile_soft']" in run.out
     assert "Traceback" not in run.out
     assert not set(STOP_TASKS) & set(run.tasks_run())
+
+
+@pytest.mark.parametrize(
+    ("text", "complaint"),
+    [
+        (
+            '{"started_at": "soon", "completed": false}',
+            "started_at must be epoch seconds, got 'soon'",
+        ),
+        ('{"started_at": 1800000000.0, "compl', "not valid JSON (Unterminated string"),
+    ],
+)
+def test_a_broken_resume_state_stops_the_run_naming_the_file(
+    tmp_path: Path, text: str, complaint: str
+) -> None:
+    reports = tmp_path / "reports"
+    state = reports / "rolling-restart" / "state.json"
+    state.parent.mkdir(parents=True)
+    state.write_text(text)
+    run = run_playbook(
+        three_brokers(tmp_path),
+        {"kafka_vmtune_restart_policy": "always", "kafka_vmtune_report_dir": str(reports)},
+    )
+    assert run.rc != 0
+    assert f"{state}: {complaint}" in " ".join(run.out.split())
+    assert state.read_text() == text and [p.name for p in state.parent.iterdir()] == ["state.json"]

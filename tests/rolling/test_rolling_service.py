@@ -161,7 +161,6 @@ def test_a_roll_replaces_the_process_and_warns_on_short_stop_timeout(
     ]
     if warned:
         assert "TimeoutStopSec 1min 30s, shorter than the 300 s" in flat
-    assert any(t.startswith("Final check | every broker registered") for t in run.tasks_run())
     assert "Rolling restart complete: 1 broker(s) restarted" in flat
     report = roll_report(tmp_path)
     assert report["outcome"] == "ok"
@@ -184,7 +183,7 @@ def test_a_unit_that_fails_during_start_stops_the_roll_at_once_with_its_state(
     sh(host, "touch /etc/kvt-broken")
     try:
         # The stand-in fences broker 1 once it is stopped, so only the unit can say why.
-        run = run_roll(tmp_path, host, KVT_STANDIN_DOWN_AFTER="1:0.5")
+        run = run_roll(tmp_path, host, KVT_STANDIN_DOWN_AFTER="1:#3")
     finally:
         sh(host, "rm -f /etc/kvt-broken")
     assert run.rc != 0
@@ -219,7 +218,7 @@ def test_another_broker_going_down_while_one_restarts_stops_the_wait_and_counts_
         tmp_path,
         host,
         extra={"kafka_vmtune_quorum_command": "cat /tmp/kvt-quorum.txt"},
-        KVT_STANDIN_DOWN_AFTER="1:0.5,2:5",
+        KVT_STANDIN_DOWN_AFTER="1:#3,2:#5",
     )
     took = time.monotonic() - began
     assert run.rc != 0

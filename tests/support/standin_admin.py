@@ -8,9 +8,10 @@ It answers like a healthy cluster: every broker registered, every partition in s
 on its preferred leader, so a roll through it costs exactly what Ansible, systemd and the
 roll's own code cost. Environment:
   KVT_STANDIN_BROKERS      broker ids, "1,2,3" by default
-  KVT_STANDIN_DOWN_AFTER   "NODE:SECONDS[,NODE:SECONDS...]": NODE is absent (fenced) from
-                           snapshots taken SECONDS after this admin was built, e.g. a unit
-                           that cannot start, or another broker going down meanwhile
+  KVT_STANDIN_DOWN_AFTER   "NODE:SECONDS[,NODE:#N...]": NODE is absent (fenced) from
+                           snapshots taken SECONDS after this admin was built, or from its
+                           N-th snapshot on (the roll's first look is #1, the first gate
+                           #2), e.g. a unit that cannot start, or another broker going down
 """
 
 from __future__ import annotations
@@ -43,8 +44,9 @@ class StandInAdmin:
         self.brokers = [int(i) for i in ids.split(",") if i.strip()]
         self.quorum = quorum
         self.built = time.monotonic()
+        self.snapshots = 0
         self.down = [
-            (int(node), float(after))
+            (int(node), after)
             for node, _, after in (
                 item.partition(":")
                 for item in os.environ.get("KVT_STANDIN_DOWN_AFTER", "").split(",")
@@ -59,8 +61,13 @@ class StandInAdmin:
             for p in range(2 * n)
             for reps in [tuple(self.brokers[(p + i) % n] for i in range(min(3, n)))]
         )
+        self.snapshots += 1
         age = time.monotonic() - self.built
-        registered = set(self.brokers) - {node for node, after in self.down if age >= after}
+        registered = set(self.brokers) - {
+            node
+            for node, after in self.down
+            if (self.snapshots >= int(after[1:]) if after.startswith("#") else age >= float(after))
+        }
         return ClusterSnapshot(
             brokers=frozenset(registered),
             partitions=partitions,

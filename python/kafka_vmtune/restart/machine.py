@@ -6,12 +6,11 @@ Clock, so the simulation runs on virtual time. Any failure raises a RestartError
 what blocked; nothing after it runs, so a second broker is never stopped while the first
 is unhealthy.
 
-One implementation: restart_broker() is the per-broker sequence and roll_step() picks the
-broker (active controller last, even when it moves mid-roll) and runs it. The role's action
-plugin (kafka_roll_broker) runs one roll_step per broker with systemd reached through
-Ansible's connection; roll() is the same loop in Python, what the property and fault tests
-drive against the simulated cluster. run_final_check() ends both (the role through the
-kafka_restart module's healthy phase).
+One implementation: restart_broker() is the per-broker sequence, roll_step() picks the
+broker (active controller last, even when it moves mid-roll) and runs it, roll() is the
+loop and run_final_check() ends it. Production runs roll() through restart.run.run_roll
+(the kafka_roll action); the property and fault tests drive the same roll() against the
+simulated cluster. While a broker is out, ClusterWatch notices any other going down.
 """
 
 from __future__ import annotations
@@ -83,6 +82,28 @@ class ServiceController(Protocol):
         """After start: why the broker's unit is no longer running (its state and last
         journal lines), or None while it runs or is still starting."""
         ...
+
+
+class RollHooks:
+    """What the caller of roll() learns and adds along the way; every method may be a no-op.
+
+    restart.run writes the state file and the report from these, and re-reads the KRaft
+    quorum while a broker's gate is being judged."""
+
+    def ordered(self, order: Sequence[int]) -> None:
+        """The roll's order, once, before the first broker."""
+
+    def gating(self, node_id: int | None) -> None:
+        """node_id's gate is about to be judged; None: the gate is over."""
+
+    def began(self, node_id: int) -> None:
+        """node_id's turn begins."""
+
+    def ended(self, report: BrokerReport) -> None:
+        """node_id's turn ended (report.outcome says how)."""
+
+
+NO_HOOKS = RollHooks()
 
 
 @dataclass(frozen=True)
@@ -553,13 +574,18 @@ def restart_broker(
     *,
     report: BrokerReport | None = None,
     node_ids: Collection[int] = (),
+    hooks: RollHooks = NO_HOOKS,
 ) -> BrokerReport:
     """The per-broker sequence: gate, stop, process exit, start, registered and unfenced,
     caught up, preferred election, leaders verified. Raises RestartError at the first
     phase that fails; nothing after it runs."""
     report = report or BrokerReport(node_id)
     watch = ClusterWatch(frozenset({node_id}))
-    run_gate(admin, node_id, settings, clock, report=report, node_ids=node_ids, watch=watch)
+    hooks.gating(node_id)
+    try:
+        run_gate(admin, node_id, settings, clock, report=report, node_ids=node_ids, watch=watch)
+    finally:
+        hooks.gating(None)
     began = clock.now()
     _service_call(service.stop, node_id, Phase.STOP, report)
     report.phase = Phase.AWAIT_EXIT.value
@@ -668,6 +694,7 @@ def roll_step(
     *,
     node_ids: Collection[int] = (),
     down: Collection[int] = (),
+    hooks: RollHooks = NO_HOOKS,
 ) -> Step:
     """Restart remaining[0], unless it has become the active controller while others are
     still to go: then it moves to the end untouched (the controller is restarted last).
@@ -681,7 +708,7 @@ def roll_step(
     if settings.controller_last and rest and _active_controller(admin) == node:
         note = f"active controller is now broker {node}: restarting it last"
         return Step(node, [*rest, node], None, note)
-    report = restart_broker(admin, service, node, settings, clock, node_ids=node_ids)
+    report = restart_broker(admin, service, node, settings, clock, node_ids=node_ids, hooks=hooks)
     return Step(node, rest, report)
 
 
@@ -694,6 +721,7 @@ def roll(
     *,
     skip: SkipRule = None,
     down: Collection[int] = (),
+    hooks: RollHooks = NO_HOOKS,
 ) -> RollReport:
     """Restart node_ids one at a time: order, then roll_step until none remain, then the
     final check; the role runs the same steps. skip: node ids (or a predicate) already
@@ -704,6 +732,7 @@ def roll(
     report = RollReport()
     queue = order_brokers(node_ids, _active_controller(admin), settings.controller_last, down)
     report.order = list(queue)
+    hooks.ordered(report.order)
     restarted: list[int] = []
     turns = len(queue) + 1  # each broker once, one more for a controller that moved (as the role)
     while queue and turns > 0:
@@ -714,10 +743,14 @@ def roll(
             report.brokers.append(skipped)
             continue
         node = queue[0]
+        hooks.began(node)
         try:
-            step = roll_step(admin, service, queue, settings, clock, node_ids=node_ids, down=down)
+            step = roll_step(
+                admin, service, queue, settings, clock, node_ids=node_ids, down=down, hooks=hooks
+            )
         except RestartError as exc:
             report.brokers.append(_failed_report(exc))
+            hooks.ended(report.brokers[-1])
             report.outcome = "failed"
             report.message = (
                 f"stopped at broker {node} ({exc.phase.value}): {exc}. "
@@ -730,6 +763,7 @@ def roll(
         if step.report is not None:
             report.brokers.append(step.report)
             restarted.append(node)
+            hooks.ended(step.report)
     if queue:  # the controller kept moving onto the next broker: never restart it early
         stuck = GateBlockedError(queue[0], Phase.GATE, f"active controller kept moving: {queue}")
         report.outcome, report.message = "failed", f"stopped: {stuck}"
