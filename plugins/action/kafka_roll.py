@@ -63,6 +63,7 @@ SPEC: dict[str, Any] = {
     "restart_needed": {"type": "raw", "default": False},
     "listed": {"type": "bool", "default": False},
     "node_id": {"type": "raw"},
+    "rack": {"type": "str"},
     "unit": {"type": "str"},
     "service_name": {"type": "str", "default": "kafka"},
     # The roll's settings (the coordinator's are used).
@@ -82,6 +83,7 @@ SPEC: dict[str, Any] = {
         "default": roll_default("controlled_shutdown_budget"),
     },
     "join_timeout": {"type": "float", "default": 120.0},
+    "batch": {"type": "raw", "default": 1},
     **{t: {"type": "float", "default": roll_default(f"restart_{t}")} for t in TIMEOUTS},
 }
 
@@ -112,7 +114,8 @@ class _Agent:
         with self._lock:
             if self._local is not None:
                 return _execute(self._local, command)
-            assert self._conn is not None and self._lines is not None
+            if self._conn is None or self._lines is None:
+                raise RuntimeError("an agent without a connection")
             _send(self._conn, {"run": command})
             answer = self._lines.read()
         if answer is None:
@@ -149,7 +152,7 @@ class ActionModule(ActionBase):  # type: ignore[misc]  # ansible-core has no typ
         host = str(task_vars["inventory_hostname"])
         play_hosts = [str(h) for h in task_vars.get("ansible_play_hosts") or [host]]
         rendezvous = Path(tempfile.gettempdir()) / f"kvt-roll-{os.getppid()}-{self._task._uuid}"
-        mine = {k: p[k] for k in ("report", "restart_needed", "listed", "node_id", "unit")}
+        mine = {k: p[k] for k in ("report", "restart_needed", "listed", "node_id", "unit", "rack")}
         mine["service_name"] = p["service_name"]
         if host != play_hosts[0]:
             return {**result, **self._serve(rendezvous, host, mine, p["join_timeout"])}
@@ -250,6 +253,7 @@ class ActionModule(ActionBase):  # type: ignore[misc]  # ansible-core has no typ
                 inputs[h]["restart_needed"],
                 bool(inputs[h]["listed"]),
                 inputs[h]["node_id"],
+                inputs[h].get("rack") or None,
             )
             for h in play_hosts
         ]
@@ -269,6 +273,7 @@ class ActionModule(ActionBase):  # type: ignore[misc]  # ansible-core has no typ
             quorum_max_lag=p["quorum_max_lag"],
             quorum_max_stale_ms=int(p["quorum_max_stale"] * 1000),
             check_mode=bool(self._task.check_mode),
+            batch=p["batch"],
         )
 
         def services(host_of: Mapping[int, str]) -> dict[int, Systemd]:

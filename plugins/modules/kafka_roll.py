@@ -26,9 +26,10 @@ options:
   restart_needed: {description: kafka_vmtune_restart_needed of this host., type: raw, default: false}
   listed: {description: This host is in kafka_vmtune_restart_hosts., type: bool, default: false}
   node_id: {description: kafka_vmtune_node_id of this host (else the report's)., type: raw}
-  unit: {description: This broker's systemd unit (else the report's, else service_name)., type: str}
+  unit: {description: "This broker's systemd unit (else the report's, else service_name).", type: str}
+  rack: {description: This broker's broker.rack (kafka_vmtune_rack); batches prefer one rack., type: str}
   service_name: {description: The unit when nothing else names it., type: str, default: kafka}
-  policy: {description: never, auto or always., type: str, default: auto, choices: [never, auto, always]}
+  policy: {description: "never, auto or always.", type: str, default: auto, choices: [never, auto, always]}
   bootstrap_servers: {description: "host:port,... of the cluster, as the control node reaches it.", type: str, default: ""}
   client_config: {description: librdkafka settings (security)., type: dict, default: {}}
   report_dir: {description: Reports directory; the roll writes to its rolling-restart/ folder., type: path, required: true}
@@ -41,6 +42,10 @@ options:
   require_quorum: {description: Block the gate when the quorum cannot be observed., type: bool, default: false}
   controlled_shutdown_budget: {description: Warn when TimeoutStopSec is shorter (s)., type: float, default: 300.0}
   join_timeout: {description: Seconds for every host's task to join the coordinator., type: float, default: 120.0}
+  batch:
+    description: 1 (one broker at a time), auto (the largest safe batches) or a ceiling.
+    type: raw
+    default: 1
   gate_timeout: {description: Seconds the gate may wait., type: float, default: 300.0}
   stop_timeout: {description: Seconds for the process to exit after stop., type: float, default: 120.0}
   start_timeout: {description: Seconds until registered and unfenced., type: float, default: 600.0}

@@ -328,3 +328,46 @@ def test_a_broken_resume_state_stops_the_run_naming_the_file(
     assert run.rc != 0
     assert f"{state}: {complaint}" in " ".join(run.out.split())
     assert state.read_text() == text and [p.name for p in state.parent.iterdir()] == ["state.json"]
+
+
+def test_a_batched_dry_run_prints_the_batches_and_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The stand-in cluster: brokers 1-3, six partitions of RF 3, min ISR 1, controller 1.
+    monkeypatch.setenv("KAFKA_VMTUNE_TEST_ADMIN", "standin_admin:StandInAdmin")
+    monkeypatch.setenv("PYTHONPATH", f"{REPO / 'tests' / 'support'}:{REPO / 'python'}")
+    run = run_playbook(
+        three_brokers(tmp_path),
+        {
+            "kafka_vmtune_restart_policy": "always",
+            "kafka_vmtune_restart_batch": "auto",
+            "kafka_vmtune_bootstrap_servers": "stand-in",
+            "kafka_vmtune_report_dir": str(tmp_path / "reports"),
+        },
+        "--check",
+    )
+    assert run.rc == 0, run.out[-3000:]
+    flat = " ".join(run.out.split())
+    assert "Check mode: would restart b1, b2, b3 in 2 batch(es), planned from the partition" in flat
+    assert (
+        "batch 1: brokers 2, 3 (together every partition keeps min.insync.replicas in sync "
+        "on the brokers that stay up)" in flat
+    )
+    assert "batch 2: broker 1 (active controller: last and alone)" in flat
+    assert not (tmp_path / "reports").exists()
+
+
+def test_a_wrong_batch_setting_stops_before_any_change(tmp_path: Path) -> None:
+    run = run_playbook(
+        three_brokers(tmp_path),
+        {
+            "kafka_vmtune_restart_policy": "always",
+            "kafka_vmtune_restart_batch": "many",
+            "kafka_vmtune_report_dir": str(tmp_path / "reports"),
+        },
+    )
+    assert run.rc != 0
+    assert (
+        "kafka_vmtune_restart_batch: must be a whole number >= 1 or 'auto', got 'many'" in run.out
+    )
+    assert not (tmp_path / "reports").exists()

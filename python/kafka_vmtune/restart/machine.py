@@ -15,8 +15,9 @@ simulated cluster. While a broker is out, ClusterWatch notices any other going d
 
 from __future__ import annotations
 
+import concurrent.futures
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
@@ -31,14 +32,20 @@ from .admin import (
     describe_causes,
     election_failed,
 )
+from .batches import describe as describe_batches
+from .batches import plan as plan_batches
+from .batches import unsafe_reason
 from .gates import (
+    QUORUM_UNKNOWN,
     caught_up,
     cluster_healthy,
     gate_before_stop,
     leadership_restored,
+    missing_brokers,
     outage_cost,
     partitions_to_elect,
     registered,
+    under_replicated,
 )
 from .report import BrokerReport, RollReport
 
@@ -90,8 +97,9 @@ class RollHooks:
     restart.run writes the state file and the report from these, and re-reads the KRaft
     quorum while a broker's gate is being judged."""
 
-    def ordered(self, order: Sequence[int]) -> None:
-        """The roll's order, once, before the first broker."""
+    def ordered(self, order: Sequence[int], batches: Sequence[str] = ()) -> None:
+        """The roll's order, once, before the first broker; batches: the batch plan's
+        lines (empty: one broker at a time)."""
 
     def gating(self, node_id: int | None) -> None:
         """node_id's gate is about to be judged; None: the gate is over."""
@@ -722,54 +730,134 @@ def roll(
     skip: SkipRule = None,
     down: Collection[int] = (),
     hooks: RollHooks = NO_HOOKS,
+    batch: int | None = 1,
+    racks: Mapping[int, str] | None = None,
 ) -> RollReport:
-    """Restart node_ids one at a time: order, then roll_step until none remain, then the
-    final check; the role runs the same steps. skip: node ids (or a predicate) already
-    done when resuming (the role decides that with decide.already_restarted). down:
-    brokers that died, started first (recovery). Raises RollFailedError (with the report
-    so far) at the first failure."""
+    """Restart node_ids: order (batch 1: one at a time; a ceiling or None: safe batches
+    from batches.plan), then one turn per batch until none remain, then the final check.
+    skip: node ids (or a predicate) already done when resuming. down: brokers that died,
+    started first (recovery). Raises RollFailedError (with the report so far) at the first
+    failure; a batch's other brokers are brought back and checked first."""
     is_done = _skipper(skip)
     report = RollReport()
-    queue = order_brokers(node_ids, _active_controller(admin), settings.controller_last, down)
-    report.order = list(queue)
-    hooks.ordered(report.order)
+    queue = _turns(admin, node_ids, settings, clock, down=down, batch=batch, racks=racks)
+    report.notes.extend(queue.notes)
+    report.order = [n for b in queue.batches for n in b]
+    hooks.ordered(report.order, queue.notes)
+    batches = queue.batches
     restarted: list[int] = []
-    turns = len(queue) + 1  # each broker once, one more for a controller that moved (as the role)
-    while queue and turns > 0:
+    turns = len(batches) + 1  # each batch once, one more for a controller that moved
+    while batches and turns > 0:
         turns -= 1
-        if is_done(queue[0]):
-            skipped = BrokerReport(queue.pop(0))
+        for n in [n for n in batches[0] if is_done(n)]:
+            skipped = BrokerReport(n)
             skipped.outcome = skipped.phase = "skipped"
             report.brokers.append(skipped)
+        todo = tuple(n for n in batches[0] if not is_done(n))
+        if not todo:
+            batches.pop(0)
             continue
-        node = queue[0]
-        hooks.began(node)
+        rest = [n for b in batches[1:] for n in b]
         try:
-            step = roll_step(
-                admin, service, queue, settings, clock, node_ids=node_ids, down=down, hooks=hooks
+            done = _turn(
+                admin,
+                service,
+                todo,
+                settings,
+                clock,
+                rest=rest,
+                node_ids=node_ids,
+                down=down,
+                hooks=hooks,
             )
         except RestartError as exc:
-            report.brokers.append(_failed_report(exc))
-            hooks.ended(report.brokers[-1])
+            failed = exc.reports if isinstance(exc, BatchFailedError) else [_failed_report(exc)]
+            for r in failed:
+                report.brokers.append(r)
+                hooks.ended(r)
             report.outcome = "failed"
             report.message = (
-                f"stopped at broker {node} ({exc.phase.value}): {exc}. "
-                f"Restarted: {restarted or 'none'}; not touched: {queue[1:] or 'none'}"
+                f"stopped at broker {exc.node_id} ({exc.phase.value}): {exc}. "
+                f"Restarted: {restarted or 'none'}; not touched: {rest or 'none'}"
             )
             raise RollFailedError(report.message, report, exc) from exc
-        queue = step.remaining
-        if step.note:
-            report.notes.append(step.note)
-        if step.report is not None:
-            report.brokers.append(step.report)
-            restarted.append(node)
-            hooks.ended(step.report)
-    if queue:  # the controller kept moving onto the next broker: never restart it early
-        stuck = GateBlockedError(queue[0], Phase.GATE, f"active controller kept moving: {queue}")
+        if isinstance(done, str):  # the controller moved onto this broker: it goes last
+            report.notes.append(done)
+            batches.append(batches.pop(0))
+            continue
+        batches.pop(0)
+        for r in done:
+            report.brokers.append(r)
+            restarted.append(r.node_id)
+            hooks.ended(r)
+    if batches:  # the controller kept moving onto the next broker: never restart it early
+        stuck = GateBlockedError(
+            batches[0][0], Phase.GATE, f"active controller kept moving: {batches}"
+        )
         report.outcome, report.message = "failed", f"stopped: {stuck}"
         raise RollFailedError(report.message, report, stuck)
     _finish(admin, report, restarted, settings, clock, node_ids=node_ids)
     return report
+
+
+@dataclass
+class _Queue:
+    batches: list[tuple[int, ...]]
+    notes: list[str]
+
+
+def _turns(
+    admin: KafkaAdmin,
+    node_ids: Sequence[int],
+    settings: RollSettings,
+    clock: Clock,
+    *,
+    down: Collection[int],
+    batch: int | None,
+    racks: Mapping[int, str] | None,
+) -> _Queue:
+    """The roll's turns: one broker each (batch 1), or the safe batches of one snapshot."""
+    if batch == 1:
+        order = order_brokers(node_ids, _active_controller(admin), settings.controller_last, down)
+        return _Queue([(n,) for n in order], [])
+    res = wait_until(admin, clock, settings.gate_timeout, settings, lambda _snap: [])
+    if res.snapshot is None:
+        node = node_ids[0] if node_ids else -1
+        stuck = GateBlockedError(
+            node, Phase.GATE, f"cannot plan the batches: {'; '.join(res.last_reasons)}"
+        )
+        raise RollFailedError(f"stopped: {stuck}", RollReport(outcome="failed"), stuck)
+    planned = plan_batches(
+        res.snapshot,
+        node_ids,
+        batch,
+        racks=racks,
+        controller_last=settings.controller_last,
+        down=down,
+    )
+    return _Queue([b.nodes for b in planned], describe_batches(planned))
+
+
+def _turn(
+    admin: KafkaAdmin,
+    service: ServiceController,
+    todo: tuple[int, ...],
+    settings: RollSettings,
+    clock: Clock,
+    *,
+    rest: list[int],
+    node_ids: Collection[int],
+    down: Collection[int],
+    hooks: RollHooks,
+) -> list[BrokerReport] | str:
+    """One turn: its brokers' reports, or the note that the controller moved onto it."""
+    if len(todo) > 1:
+        return restart_batch(admin, service, todo, settings, clock, node_ids=node_ids, hooks=hooks)
+    hooks.began(todo[0])
+    step = roll_step(
+        admin, service, [todo[0], *rest], settings, clock, node_ids=node_ids, down=down, hooks=hooks
+    )
+    return [step.report] if step.report is not None else step.note or "deferred"
 
 
 def _failed_report(exc: RestartError) -> BrokerReport:
@@ -805,3 +893,127 @@ def _finish(
         f"; skipped (already done) {skipped}" if skipped else ""
     )
     report.order = [b.node_id for b in report.brokers]
+
+
+# -- batches ---------------------------------------------------------------------------------
+
+
+class BatchFailedError(RestartError):
+    """A broker of a batch failed; the others of the batch were still brought back."""
+
+    def __init__(self, first: RestartError, reports: list[BrokerReport]) -> None:
+        super().__init__(first.node_id, first.phase, str(first), first.report)
+        self.reports = reports
+
+
+def _each(
+    service: ServiceController,
+    call: Callable[[int], None],
+    nodes: Sequence[int],
+    phase: Phase,
+    reports: dict[int, BrokerReport],
+) -> None:
+    """call for every broker of a batch; at once (threads) when the service manager says
+    its brokers are independent (parallel = True: one host each), else one after another."""
+    if not getattr(service, "parallel", False) or len(nodes) == 1:
+        for n in nodes:
+            _service_call(call, n, phase, reports[n])
+        return
+    with concurrent.futures.ThreadPoolExecutor(len(nodes)) as pool:
+        futures = [pool.submit(_service_call, call, n, phase, reports[n]) for n in nodes]
+    for f in futures:
+        f.result()  # the first failure, as the serial path would raise it
+
+
+def restart_batch(
+    admin: KafkaAdmin,
+    service: ServiceController,
+    nodes: Sequence[int],
+    settings: RollSettings,
+    clock: Clock,
+    *,
+    node_ids: Collection[int] = (),
+    hooks: RollHooks = NO_HOOKS,
+) -> list[BrokerReport]:
+    """A batch: one gate for all, stop all, every process exited, start all, then each one
+    registered, caught up, elected and verified. A broker that fails does not stop the
+    others of its batch from being brought back and checked; then BatchFailedError."""
+    reports = {n: BrokerReport(n) for n in nodes}
+    watch = ClusterWatch(frozenset(nodes))
+
+    def check(snap: ClusterSnapshot) -> list[str]:
+        expected = settings.expected_brokers or default_expected(snap, [*node_ids, *nodes])
+        reasons = missing_brokers(snap, expected) + under_replicated(snap)
+        reasons += unsafe_reason(snap, nodes)
+        if settings.require_quorum and snap.quorum is None:
+            reasons.append(QUORUM_UNKNOWN)
+        return reasons
+
+    for n in nodes:
+        hooks.began(n)
+        reports[n].phase = Phase.GATE.value
+    hooks.gating(nodes[0])
+    try:
+        res = wait_until(admin, clock, settings.gate_timeout, settings, check)
+    finally:
+        hooks.gating(None)
+    names = ", ".join(str(n) for n in nodes)
+    for r in reports.values():
+        r.timings["gate"] = res.elapsed
+        r.note_wait("gate", res.elapsed, res.first_reasons)
+    if res.snapshot is None:
+        message = (
+            f"brokers {names} not stopped: safety gate still blocked after "
+            f"{settings.gate_timeout:g}s: {'; '.join(res.last_reasons)}"
+        )
+        for r in reports.values():
+            r.outcome, r.error = "failed", message
+        first = GateBlockedError(nodes[0], Phase.GATE, message, reports[nodes[0]])
+        raise BatchFailedError(first, list(reports.values()))
+    watch.look(res.snapshot)
+    for n, r in reports.items():
+        r.partitions_led_before = [str(tp) for tp in res.snapshot.led_by(n)]
+        r.was_controller = res.snapshot.active_controller == n
+    began = clock.now()
+    try:
+        _each(service, service.stop, nodes, Phase.STOP, reports)
+        for n in nodes:
+            reports[n].phase = Phase.AWAIT_EXIT.value
+            await_exit(service, n, settings, clock, reports[n])
+    except RestartError as exc:
+        raise BatchFailedError(exc, list(reports.values())) from exc
+    for r in reports.values():
+        r.timings["stop"] = clock.now() - began
+    return _back_after_start(admin, service, nodes, settings, clock, reports=reports, watch=watch)
+
+
+def _back_after_start(
+    admin: KafkaAdmin,
+    service: ServiceController,
+    nodes: Sequence[int],
+    settings: RollSettings,
+    clock: Clock,
+    *,
+    reports: dict[int, BrokerReport],
+    watch: ClusterWatch,
+) -> list[BrokerReport]:
+    """Start all, then see each one back; a failure does not stop the others' checks."""
+    began = clock.now()
+    failures: list[RestartError] = []
+    try:
+        _each(service, service.start, nodes, Phase.START, reports)
+    except RestartError as exc:
+        failures.append(exc)
+    for n in nodes:
+        reports[n].timings["unit_start"] = clock.now() - began
+        if reports[n].outcome == "failed":
+            continue
+        try:
+            run_after_start(
+                admin, n, settings, clock, report=reports[n], service=service, watch=watch
+            )
+        except RestartError as exc:
+            failures.append(exc)
+    if failures:
+        raise BatchFailedError(failures[0], list(reports.values()))
+    return list(reports.values())

@@ -19,6 +19,9 @@ from typing import Any
 
 from ..errors import InputError
 from .admin import AdminError, ClusterSnapshot, KafkaAdmin, QuorumState, parse_quorum_replication
+from .batches import batch_limit
+from .batches import describe as describe_batches
+from .batches import plan as plan_batches
 from .decide import Decision, decide
 from .machine import (
     Clock,
@@ -56,6 +59,7 @@ class BrokerHost:
     restart_needed: object
     listed: bool
     node_id: object = None  # kafka_vmtune_node_id
+    rack: str | None = None  # kafka_vmtune_rack (the broker's broker.rack)
 
 
 @dataclass(frozen=True)
@@ -70,10 +74,13 @@ class RunOptions:
     quorum_max_lag: int = 100
     quorum_max_stale_ms: int = 30000
     check_mode: bool = False
+    batch: object = 1  # kafka_vmtune_restart_batch: 1, "auto" or a ceiling
 
 
 class Fleet(ServiceController):
     """The brokers' service managers by node id, plus running a command on a broker."""
+
+    parallel = True  # one host per broker: a batch's stops and starts run at once
 
     def __init__(self, services: Mapping[int, ServiceController]) -> None:
         self.services = dict(services)
@@ -264,16 +271,18 @@ class _Recorder(RollHooks):
         self.run = run
         self.began_at: dict[int, float] = {}
 
-    def ordered(self, order: Sequence[int]) -> None:
+    def ordered(self, order: Sequence[int], batches: Sequence[str] = ()) -> None:
         run = self.run
         run.order = list(order)
         run.write_state(completed=False)
         resumed = f"; resuming the roll begun {run.run_id}" if run.resumed else ""
+        how = f"in {len(batches)} batch(es)" if batches else "one at a time"
         run.lines.append(
-            f"Rolling {len(order)} broker(s) one at a time, in this order: "
+            f"Rolling {len(order)} broker(s) {how}, in this order: "
             + ", ".join(f"{run.host_of[n]} #{n}" for n in order)
             + f" (active controller last){resumed}."
         )
+        run.lines += list(batches)
 
     def gating(self, node_id: int | None) -> None:
         if isinstance(self.run.admin, QuorumAdmin):
@@ -440,12 +449,9 @@ def run_roll(
             f"{resumed if resuming else ''}."
         )
         return Outcome(lines)
+    limit = batch_limit(options.batch)
     if options.check_mode:
-        lines.append(
-            f"Check mode: would restart {', '.join(chosen)} one at a time (order decided at "
-            "run time, active controller last); nothing is stopped in check mode."
-        )
-        return Outcome(lines)
+        return _dry_run(planned, hosts, options, limit, connect)
     if not options.bootstrap_servers:
         raise InputError(
             "kafka_vmtune_bootstrap_servers is empty: the gates ask the cluster from the "
@@ -463,7 +469,51 @@ def run_roll(
         Fleet(services(host_of)),
         lines=lines,
     )
-    return _execute(run, ids, down, connect, clock, run_on=run_on)
+    racks = {n: r for n in ids for h in hosts if h.host == host_of[n] and (r := h.rack)}
+    return _execute(run, ids, down, connect, clock, run_on=run_on, batch=(limit, racks))
+
+
+def _dry_run(
+    planned: Plan,
+    hosts: Sequence[BrokerHost],
+    options: RunOptions,
+    limit: int | None,
+    connect: Callable[[], KafkaAdmin],
+) -> Outcome:
+    """Check mode: who would restart; with batches, the batches from the cluster's
+    partition map now, and why each broker is in its batch. Stops and starts nothing."""
+    lines, chosen = planned.lines, planned.chosen
+    if limit == 1:
+        lines.append(
+            f"Check mode: would restart {', '.join(chosen)} one at a time (order decided at "
+            "run time, active controller last); nothing is stopped in check mode."
+        )
+        return Outcome(lines)
+    host_of = dict(zip(planned.ids, chosen))
+    racks = {n: h.rack for n in planned.ids for h in hosts if h.host == host_of[n] and h.rack}
+    down = [n for n, h in host_of.items() if planned.decisions[h].down]
+    try:
+        snap = connect().snapshot()
+    except AdminError as exc:
+        lines.append(
+            f"Check mode: would restart {', '.join(chosen)} in safe batches, planned at run "
+            f"time (the cluster could not be asked now: {exc}); nothing is stopped."
+        )
+        return Outcome(lines)
+    batches = plan_batches(
+        snap,
+        planned.ids,
+        limit,
+        racks=racks,
+        controller_last=options.settings.controller_last,
+        down=down,
+    )
+    lines.append(
+        f"Check mode: would restart {', '.join(chosen)} in {len(batches)} batch(es), planned "
+        "from the partition map now (re-planned at run time); nothing is stopped:"
+    )
+    lines += describe_batches(batches)
+    return Outcome(lines)
 
 
 def _execute(
@@ -474,6 +524,7 @@ def _execute(
     clock: Clock,
     *,
     run_on: Callable[[str, str], tuple[int, str]] | None,
+    batch: tuple[int | None, dict[int, str]] = (1, {}),
 ) -> Outcome:
     """Connect, roll, and close the state file and the report whatever happens."""
     options, host_of = run.options, run.host_of
@@ -491,7 +542,17 @@ def _execute(
         return _stopped(run, f"before any broker was stopped: {exc}")
     recorder = _Recorder(run)
     try:
-        report = roll(run.admin, run.fleet, ids, options.settings, clock, down=down, hooks=recorder)
+        report = roll(
+            run.admin,
+            run.fleet,
+            ids,
+            options.settings,
+            clock,
+            down=down,
+            hooks=recorder,
+            batch=batch[0],
+            racks=batch[1],
+        )
     except RollFailedError as exc:
         run.write_report("failed")
         return _stopped(run, _where(exc.cause, host_of) + str(exc.cause))
