@@ -24,6 +24,10 @@ SCENARIO = "kafka_cluster"
 # Machine-wide podman names, this run's own (molecule.yml appends KVT_RUN_ID the same way).
 HOSTS = (scoped("kvt-kc-1"), scoped("kvt-kc-2"), scoped("kvt-kc-3"))
 NETWORK = scoped("kvt-kc-net")
+# molecule/kafka_cluster6: six nodes in three racks (voters 1-3), rolled in batches.
+SIX_SCENARIO = "kafka_cluster6"
+SIX_HOSTS = tuple(scoped(f"kvt-kc6-{i}") for i in range(1, 7))
+SIX_NETWORK = scoped("kvt-kc6-net")
 TOPIC = "kvt-impact"
 MIN_ISR = 2
 NO_KAFKA = "KAFKA_HOME not set: needs a real Apache Kafka distribution (bin/kafka-server-start.sh)"
@@ -49,18 +53,22 @@ def molecule_env(report_dir: Path) -> dict[str, str]:
     return env
 
 
-def molecule(action: str, env: dict[str, str], log: Path, timeout: int = 1800) -> int:
-    """`molecule ACTION -s kafka_cluster`, output appended to log; the exit code."""
-    return run_molecule([action, "-s", SCENARIO], env, log, timeout)
+def molecule(
+    action: str, env: dict[str, str], log: Path, timeout: int = 1800, scenario: str = SCENARIO
+) -> int:
+    """`molecule ACTION -s SCENARIO`, output appended to log; the exit code."""
+    return run_molecule([action, "-s", scenario], env, log, timeout)
 
 
 def log_tail(log: Path, lines: int = 80) -> str:
     return "\n".join(log.read_text(errors="replace").splitlines()[-lines:]) + f"\n(log: {log})"
 
 
-def bootstrap_servers(env: dict[str, str]) -> str:
+def bootstrap_servers(
+    env: dict[str, str], hosts: tuple[str, ...] = HOSTS, network: str = NETWORK
+) -> str:
     """host:9092 for each node, by its address on the scenario's podman network."""
-    fmt = f'{{{{(index .NetworkSettings.Networks "{NETWORK}").IPAddress}}}}'
+    fmt = f'{{{{(index .NetworkSettings.Networks "{network}").IPAddress}}}}'
     addrs = [
         subprocess.run(
             ["podman", "inspect", "-f", fmt, host],
@@ -70,7 +78,7 @@ def bootstrap_servers(env: dict[str, str]) -> str:
             timeout=60,
             check=True,
         ).stdout.strip()
-        for host in HOSTS
+        for host in hosts
     ]
     return ",".join(f"{a}:9092" for a in addrs)
 

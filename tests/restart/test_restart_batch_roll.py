@@ -56,6 +56,10 @@ def test_a_six_broker_three_rack_cluster_rolls_in_rack_batches_safely() -> None:
     snap = sim.snapshot()
     assert all(p.leader == p.preferred_leader for p in snap.partitions)
     assert all(b.outcome == "restarted" for b in report.brokers)
+    # Brokers of one batch share the batch's stop and start times.
+    by_node = {b.node_id: b.timings for b in report.brokers}
+    assert by_node[2]["unit_start"] == by_node[5]["unit_start"]
+    assert by_node[2]["stop"] == by_node[5]["stop"]
 
 
 def test_batched_roll_takes_fewer_turns_than_serial() -> None:

@@ -9,7 +9,12 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-FILES = ["roles/rolling_restart", "playbooks/rolling_restart.yml", "molecule/kafka_cluster"]
+FILES = [
+    "roles/rolling_restart",
+    "playbooks/rolling_restart.yml",
+    "molecule/kafka_cluster",
+    "molecule/kafka_cluster6",
+]
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -283,6 +283,7 @@ class _Recorder(RollHooks):
             + f" (active controller last){resumed}."
         )
         run.lines += list(batches)
+        run.batches = list(batches)
 
     def gating(self, node_id: int | None) -> None:
         if isinstance(self.run.admin, QuorumAdmin):
@@ -307,6 +308,7 @@ class _Run:
     order: list[int] = field(default_factory=list)
     records: list[dict[str, Any]] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
+    batches: list[str] = field(default_factory=list)  # the batch plan (empty: one at a time)
 
     @property
     def dir(self) -> Path:
@@ -353,6 +355,7 @@ class _Run:
             "order": [self.host_of[n] for n in self.order],
             "node_order": self.order,
             "skipped": self.skipped,
+            "batches": self.batches,
             "brokers": self.records,
         }
         _write_json(self.report_path, doc)
