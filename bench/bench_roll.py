@@ -228,19 +228,10 @@ def naive_roll(hosts: tuple[str, ...], env: dict[str, str]) -> bool:
 
 def under_load(bootstrap: str, roll_it: Any) -> dict[str, Any]:
     """Run one roll while a producer (acks=all) and a consumer run; what the clients saw."""
-    from kafka_helpers import Load, percentile
+    from kafka_helpers import percentile
+    from kafka_helpers import under_load as run_under_load
 
-    load = Load(bootstrap)
-    load.start()
-    try:
-        time.sleep(10)
-        began = time.monotonic()
-        ok = bool(roll_it())
-        ended = time.monotonic()
-        time.sleep(10)
-        load.wait_consumed(timeout=180)
-    finally:
-        load.stop()
+    load, ok, began, ended = run_under_load(bootstrap, lambda: bool(roll_it()))
     during = load.latencies(began, ended)
     return {
         "ok": ok,

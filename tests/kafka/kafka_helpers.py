@@ -6,16 +6,19 @@ Clients talk only to the podman network's local addresses.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import shutil
 import subprocess
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 from podman_setup import molecule_environment, run_molecule
 from run_id import scoped
 
@@ -239,3 +242,45 @@ def preferred_leader_misses(bootstrap: str) -> list[str]:
         for p in meta.topics[TOPIC].partitions.values()
         if not p.replicas or p.leader != p.replicas[0]
     ]
+
+
+# Every real-cluster test: marked, and skipped (with the reason) without a Kafka here.
+KAFKA_MARKS = [
+    pytest.mark.kafka,
+    pytest.mark.molecule,
+    pytest.mark.skipif(kafka_skip_reason() is not None, reason=kafka_skip_reason() or ""),
+]
+
+
+@contextlib.contextmanager
+def prepared(scenario: str, env: dict[str, str], log: Path, timeout: int = 2400) -> Iterator[None]:
+    """A created and prepared scenario, destroyed afterwards whatever happened."""
+    log.parent.mkdir(exist_ok=True)
+    log.write_text("")
+    molecule("destroy", env, log, scenario=scenario)
+    try:
+        for action in ("create", "prepare"):
+            code = molecule(action, env, log, timeout=timeout, scenario=scenario)
+            assert code == 0, f"molecule {action} failed ({code}):\n{log_tail(log)}"
+        yield
+    finally:
+        molecule("destroy", env, log, scenario=scenario)
+
+
+def under_load(
+    bootstrap: str, roll_it: Callable[[], Any], before: float = 10.0, after: float = 10.0
+) -> tuple[Load, Any, float, float]:
+    """Run roll_it while a producer (acks=all) and a consumer run: (the load, what roll_it
+    returned, when it began, when it ended), every acknowledged message consumed first."""
+    load = Load(bootstrap)
+    load.start()
+    try:
+        time.sleep(before)
+        began = time.monotonic()
+        result = roll_it()
+        ended = time.monotonic()
+        time.sleep(after)
+        load.wait_consumed(timeout=180)
+    finally:
+        load.stop()
+    return load, result, began, ended

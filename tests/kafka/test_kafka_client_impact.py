@@ -9,25 +9,19 @@ ever below min.insync.replicas, and every partition back on its preferred leader
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
-import pytest
 from kafka_helpers import (
-    Load,
+    KAFKA_MARKS,
     bootstrap_servers,
-    kafka_skip_reason,
     log_tail,
     molecule,
     percentile,
     preferred_leader_misses,
+    under_load,
 )
 
-pytestmark = [
-    pytest.mark.kafka,
-    pytest.mark.molecule,
-    pytest.mark.skipif(kafka_skip_reason() is not None, reason=kafka_skip_reason() or ""),
-]
+pytestmark = KAFKA_MARKS
 
 BASELINE_S = 30.0
 AFTER_S = 10.0
@@ -35,17 +29,9 @@ AFTER_S = 10.0
 
 def test_roll_costs_clients_nothing(cluster: tuple[dict[str, str], Path]) -> None:
     env, log = cluster
-    load = Load(bootstrap_servers(env))
-    load.start()
-    try:
-        time.sleep(BASELINE_S)
-        roll_began = time.monotonic()
-        code = molecule("converge", env, log)
-        roll_ended = time.monotonic()
-        time.sleep(AFTER_S)
-        load.wait_consumed(timeout=180)  # stops producing, waits for the final flush first
-    finally:
-        load.stop()
+    load, code, roll_began, roll_ended = under_load(
+        bootstrap_servers(env), lambda: molecule("converge", env, log), BASELINE_S, AFTER_S
+    )
 
     before = load.latencies(0.0, roll_began)
     during = load.latencies(roll_began, roll_ended)

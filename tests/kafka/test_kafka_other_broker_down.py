@@ -15,14 +15,9 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
-from kafka_helpers import HOSTS, bootstrap_servers, kafka_skip_reason, log_tail, molecule
+from kafka_helpers import HOSTS, KAFKA_MARKS, bootstrap_servers, log_tail, molecule
 
-pytestmark = [
-    pytest.mark.kafka,
-    pytest.mark.molecule,
-    pytest.mark.skipif(kafka_skip_reason() is not None, reason=kafka_skip_reason() or ""),
-]
+pytestmark = KAFKA_MARKS
 
 IDS = {1, 2, 3}
 

@@ -10,47 +10,22 @@ preferred leader, and the report shows brokers restarted together.
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from kafka_helpers import (
-    REPO,
+    KAFKA_MARKS,
     SIX_HOSTS,
     SIX_NETWORK,
     SIX_SCENARIO,
-    Load,
     bootstrap_servers,
-    kafka_skip_reason,
     log_tail,
     molecule,
-    molecule_env,
     percentile,
     preferred_leader_misses,
+    under_load,
 )
 
-pytestmark = [
-    pytest.mark.kafka,
-    pytest.mark.molecule,
-    pytest.mark.skipif(kafka_skip_reason() is not None, reason=kafka_skip_reason() or ""),
-]
-
-
-@pytest.fixture
-def six(tmp_path: Path) -> Iterator[tuple[dict[str, str], Path]]:
-    log = REPO / ".artifacts" / "molecule-kafka_cluster6.log"
-    log.parent.mkdir(exist_ok=True)
-    log.write_text("")
-    env = molecule_env(tmp_path / "reports")
-    molecule("destroy", env, log, scenario=SIX_SCENARIO)
-    try:
-        for action in ("create", "prepare"):
-            code = molecule(action, env, log, timeout=2400, scenario=SIX_SCENARIO)
-            assert code == 0, f"molecule {action} failed ({code}):\n{log_tail(log)}"
-        yield env, log
-    finally:
-        molecule("destroy", env, log, scenario=SIX_SCENARIO)
+pytestmark = KAFKA_MARKS
 
 
 def test_six_nodes_roll_in_safe_batches_at_no_cost_to_clients(
@@ -58,17 +33,11 @@ def test_six_nodes_roll_in_safe_batches_at_no_cost_to_clients(
 ) -> None:
     env, log = six
     bootstrap = bootstrap_servers(env, SIX_HOSTS, SIX_NETWORK)
-    load = Load(bootstrap)
-    load.start()
-    try:
-        time.sleep(20)
-        began = time.monotonic()
-        code = molecule("converge", env, log, timeout=2400, scenario=SIX_SCENARIO)
-        ended = time.monotonic()
-        time.sleep(10)
-        load.wait_consumed(timeout=180)
-    finally:
-        load.stop()
+    load, code, began, ended = under_load(
+        bootstrap,
+        lambda: molecule("converge", env, log, timeout=2400, scenario=SIX_SCENARIO),
+        before=20,
+    )
     during = load.latencies(began, ended)
     missing = sorted(set(load.acked) - load.consumed)
     reports = Path(env["KVT_KC_REPORT_DIR"]) / "rolling-restart"
