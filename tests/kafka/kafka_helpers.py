@@ -248,6 +248,8 @@ def preferred_leader_misses(bootstrap: str) -> list[str]:
 KAFKA_MARKS = [
     pytest.mark.kafka,
     pytest.mark.molecule,
+    pytest.mark.podman,
+    pytest.mark.ansible,
     pytest.mark.skipif(kafka_skip_reason() is not None, reason=kafka_skip_reason() or ""),
 ]
 

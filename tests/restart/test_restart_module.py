@@ -13,7 +13,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
+
+pytestmark = pytest.mark.ansible
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET = "s3cr3t-Passw0rd-7f1"

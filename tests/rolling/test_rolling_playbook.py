@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from rolling_helpers import REPO, closed_port, run_playbook, write_inventory
 
+pytestmark = pytest.mark.ansible
+
 MAP_COUNT_NOTE = "vm.max_map_count takes effect without a restart"
 STOP_TASKS = ("Stop the unit (controlled shutdown)", "Start the unit")
 WITH_FACTS = REPO / "tests" / "rolling" / "playbooks" / "with-facts.yml"

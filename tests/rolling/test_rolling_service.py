@@ -25,7 +25,7 @@ from run_id import scoped
 
 from kafka_vmtune.restart.connect import TEST_ADMIN
 
-pytestmark = pytest.mark.molecule
+pytestmark = [pytest.mark.molecule, pytest.mark.podman, pytest.mark.ansible]
 
 CONTAINER = scoped("kvt-roll-svc")  # machine-wide name: this run's own
 UNIT = "kvt-fake-broker.service"
