@@ -132,6 +132,39 @@ SETTINGS: dict[str, Setting] = dict(
     ]
 )
 
+# The rolling restart's settings (control node): the role's defaults, its argument_specs,
+# the kafka_roll action and restart.machine.RollSettings all take their defaults from
+# here; a test compares them. Seconds unless said otherwise.
+ROLL_SETTINGS: dict[str, Setting] = dict(
+    [
+        _s("restart_gate_timeout", "float", 300, low=0, high=86400, low_open=True,
+           help="wait for the gate (and the final check) before giving up"),
+        _s("restart_stop_timeout", "float", 120, low=0, high=86400, low_open=True,
+           help="after systemctl stop returned: the main PID gone"),
+        _s("restart_start_timeout", "float", 600, low=0, high=86400, low_open=True,
+           help="after start: registered and unfenced (log recovery included)"),
+        _s("restart_catchup_timeout", "float", 1800, low=0, high=86400, low_open=True,
+           help="after registration: back in the ISR of every hosted partition"),
+        _s("restart_election_timeout", "float", 120, low=0, high=86400, low_open=True,
+           help="preferred election and its verification"),
+        _s("restart_poll_interval", "float", 1, low=0, high=3600, low_open=True,
+           help="longest pause between two polls (they start 0.1 s apart and double)"),
+        _s("restart_request_timeout", "float", 30, low=0, high=3600, low_open=True,
+           help="per admin request"),
+        _s("controlled_shutdown_budget", "float", 300, low=0, high=86400,
+           help="warn when the unit's TimeoutStopSec is shorter"),
+        _s("restart_controller_last", "bool", True, help="restart the active controller last"),
+        _s("restart_require_quorum", "bool", False,
+           help="block the gate when the KRaft quorum cannot be observed"),
+    ]
+)  # fmt: skip
+
+
+def roll_default(name: str) -> float:
+    """A numeric roll default from ROLL_SETTINGS (for signatures and dataclass fields)."""
+    return float(number(ROLL_SETTINGS[name].default))
+
+
 _TRUE = ("true", "yes", "on", "1")
 _FALSE = ("false", "no", "off", "0")
 
@@ -158,7 +191,7 @@ def _number(setting: Setting, value: Any) -> int | float:
 
 def parse(name: str, value: Any) -> Value:
     """The setting's typed value (None -> its default); InputError naming the variable."""
-    setting = SETTINGS[name]
+    setting = SETTINGS[name] if name in SETTINGS else ROLL_SETTINGS[name]
     blank = value is None or (isinstance(value, str) and not value.strip() and setting.nullable)
     if blank and (setting.nullable or setting.default is not None):
         return setting.default

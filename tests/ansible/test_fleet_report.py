@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from repo import REPO
 
 from kafka_vmtune import settings
 from kafka_vmtune.pipeline import inspect_host
@@ -242,9 +243,7 @@ def _concurrent_runs(params: dict[str, Any], tmp_path: Path) -> tuple[list[str],
 
     args = tmp_path.parent / f"{tmp_path.name}-params.json"
     args.write_text(json.dumps(params), encoding="utf-8")
-    env = dict(
-        os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2] / ".cache/collections")
-    )
+    env = dict(os.environ, PYTHONPATH=str(REPO / ".cache/collections"))
     writers = [
         subprocess.Popen(
             [sys.executable, "-c", WRITER, str(args)],

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from markdown_pages import REPO, run
-
-BIN = Path(sys.executable).parent
+from repo import BIN
 
 pytestmark = pytest.mark.ansible  # antsibull-docs runs ansible-doc on every plugin and role
 

@@ -9,7 +9,6 @@ import re
 import shlex
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,10 +17,10 @@ import tomllib
 import yaml
 from markdown_pages import ENV_PREFIX, REPO, commands
 from markdown_pages import run as run_tool
+from repo import BIN
 
 from kafka_vmtune.cli.main import build_parser
 
-BIN = Path(sys.executable).parent
 # Placeholders the README uses for what only the reader knows.
 PLACEHOLDERS = {"INV": "inventory/example/hosts.yml", "FILE": "/tmp/kafka_vmtune.prom"}
 ANSIBLE = ("ansible-playbook", "ansible-galaxy", "ansible-doc")

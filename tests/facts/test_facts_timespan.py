@@ -66,7 +66,7 @@ def test_anything_else_is_refused(text: str) -> None:
 
 @given(st.integers(min_value=0, max_value=10_000_000))
 def test_the_stop_timeout_warning_is_given_exactly_below_the_budget(total_ms: int) -> None:
-    # One text for the tune report (broker_limits) and the roll (kafka_roll_broker).
+    # One text for the tune report (broker_limits) and the roll (restart.systemd).
     raw = systemctl_format(total_ms)
     stop = StopTimeout("kafka.service", timespan_seconds(raw), raw, None)
     warning = stop.warning(300.0, "b1")

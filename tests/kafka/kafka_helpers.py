@@ -6,21 +6,30 @@ Clients talk only to the podman network's local addresses.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import shutil
 import subprocess
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 from podman_setup import molecule_environment, run_molecule
+from run_id import scoped
 
 SCENARIO = "kafka_cluster"
-HOSTS = ("kvt-kc-1", "kvt-kc-2", "kvt-kc-3")
-NETWORK = "kvt-kc-net"
+# Machine-wide podman names, this run's own (molecule.yml appends KVT_RUN_ID the same way).
+HOSTS = (scoped("kvt-kc-1"), scoped("kvt-kc-2"), scoped("kvt-kc-3"))
+NETWORK = scoped("kvt-kc-net")
+# molecule/kafka_cluster6: six nodes in three racks (voters 1-3), rolled in batches.
+SIX_SCENARIO = "kafka_cluster6"
+SIX_HOSTS = tuple(scoped(f"kvt-kc6-{i}") for i in range(1, 7))
+SIX_NETWORK = scoped("kvt-kc6-net")
 TOPIC = "kvt-impact"
 MIN_ISR = 2
 NO_KAFKA = "KAFKA_HOME not set: needs a real Apache Kafka distribution (bin/kafka-server-start.sh)"
@@ -46,18 +55,22 @@ def molecule_env(report_dir: Path) -> dict[str, str]:
     return env
 
 
-def molecule(action: str, env: dict[str, str], log: Path, timeout: int = 1800) -> int:
-    """`molecule ACTION -s kafka_cluster`, output appended to log; the exit code."""
-    return run_molecule([action, "-s", SCENARIO], env, log, timeout)
+def molecule(
+    action: str, env: dict[str, str], log: Path, timeout: int = 1800, scenario: str = SCENARIO
+) -> int:
+    """`molecule ACTION -s SCENARIO`, output appended to log; the exit code."""
+    return run_molecule([action, "-s", scenario], env, log, timeout)
 
 
 def log_tail(log: Path, lines: int = 80) -> str:
     return "\n".join(log.read_text(errors="replace").splitlines()[-lines:]) + f"\n(log: {log})"
 
 
-def bootstrap_servers(env: dict[str, str]) -> str:
+def bootstrap_servers(
+    env: dict[str, str], hosts: tuple[str, ...] = HOSTS, network: str = NETWORK
+) -> str:
     """host:9092 for each node, by its address on the scenario's podman network."""
-    fmt = f'{{{{(index .NetworkSettings.Networks "{NETWORK}").IPAddress}}}}'
+    fmt = f'{{{{(index .NetworkSettings.Networks "{network}").IPAddress}}}}'
     addrs = [
         subprocess.run(
             ["podman", "inspect", "-f", fmt, host],
@@ -67,7 +80,7 @@ def bootstrap_servers(env: dict[str, str]) -> str:
             timeout=60,
             check=True,
         ).stdout.strip()
-        for host in HOSTS
+        for host in hosts
     ]
     return ",".join(f"{a}:9092" for a in addrs)
 
@@ -228,3 +241,47 @@ def preferred_leader_misses(bootstrap: str) -> list[str]:
         for p in meta.topics[TOPIC].partitions.values()
         if not p.replicas or p.leader != p.replicas[0]
     ]
+
+
+# Every real-cluster test: marked, and skipped (with the reason) without a Kafka here.
+KAFKA_MARKS = [
+    pytest.mark.kafka,
+    pytest.mark.molecule,
+    pytest.mark.podman,
+    pytest.mark.ansible,
+    pytest.mark.skipif(kafka_skip_reason() is not None, reason=kafka_skip_reason() or ""),
+]
+
+
+@contextlib.contextmanager
+def prepared(scenario: str, env: dict[str, str], log: Path, timeout: int = 2400) -> Iterator[None]:
+    """A created and prepared scenario, destroyed afterwards whatever happened."""
+    log.parent.mkdir(exist_ok=True)
+    log.write_text("")
+    molecule("destroy", env, log, scenario=scenario)
+    try:
+        for action in ("create", "prepare"):
+            code = molecule(action, env, log, timeout=timeout, scenario=scenario)
+            assert code == 0, f"molecule {action} failed ({code}):\n{log_tail(log)}"
+        yield
+    finally:
+        molecule("destroy", env, log, scenario=scenario)
+
+
+def under_load(
+    bootstrap: str, roll_it: Callable[[], Any], before: float = 10.0, after: float = 10.0
+) -> tuple[Load, Any, float, float]:
+    """Run roll_it while a producer (acks=all) and a consumer run: (the load, what roll_it
+    returned, when it began, when it ended), every acknowledged message consumed first."""
+    load = Load(bootstrap)
+    load.start()
+    try:
+        time.sleep(before)
+        began = time.monotonic()
+        result = roll_it()
+        ended = time.monotonic()
+        time.sleep(after)
+        load.wait_consumed(timeout=180)
+    finally:
+        load.stop()
+    return load, result, began, ended

@@ -9,65 +9,29 @@ ever below min.insync.replicas, and every partition back on its preferred leader
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from kafka_helpers import (
-    Load,
+    KAFKA_MARKS,
     bootstrap_servers,
-    kafka_skip_reason,
     log_tail,
     molecule,
-    molecule_env,
     percentile,
     preferred_leader_misses,
+    under_load,
 )
-from repo import REPO
 
-pytestmark = [
-    pytest.mark.kafka,
-    pytest.mark.molecule,
-    pytest.mark.podman,
-    pytest.mark.ansible,
-    pytest.mark.skipif(kafka_skip_reason() is not None, reason=kafka_skip_reason() or ""),
-]
+pytestmark = KAFKA_MARKS
 
 BASELINE_S = 30.0
 AFTER_S = 10.0
 
 
-@pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[tuple[dict[str, str], Path]]:
-    """A prepared three-node cluster; destroyed afterwards whatever happened."""
-    log = REPO / ".artifacts" / "molecule-kafka_cluster.log"
-    log.parent.mkdir(exist_ok=True)
-    log.write_text("")
-    env = molecule_env(tmp_path / "reports")
-    molecule("destroy", env, log)
-    try:
-        for action in ("create", "prepare"):
-            code = molecule(action, env, log)
-            assert code == 0, f"molecule {action} failed ({code}):\n{log_tail(log)}"
-        yield env, log
-    finally:
-        molecule("destroy", env, log)
-
-
 def test_roll_costs_clients_nothing(cluster: tuple[dict[str, str], Path]) -> None:
     env, log = cluster
-    load = Load(bootstrap_servers(env))
-    load.start()
-    try:
-        time.sleep(BASELINE_S)
-        roll_began = time.monotonic()
-        code = molecule("converge", env, log)
-        roll_ended = time.monotonic()
-        time.sleep(AFTER_S)
-        load.wait_consumed(timeout=180)  # stops producing, waits for the final flush first
-    finally:
-        load.stop()
+    load, code, roll_began, roll_ended = under_load(
+        bootstrap_servers(env), lambda: molecule("converge", env, log), BASELINE_S, AFTER_S
+    )
 
     before = load.latencies(0.0, roll_began)
     during = load.latencies(roll_began, roll_ended)

@@ -22,7 +22,7 @@ import kafka_vmtune
 
 PACKAGE = REPO / "python" / "kafka_vmtune"
 ALLOWED = set(sys.stdlib_module_names) | {"__future__"}
-# Ansible modules shipped to broker hosts (kafka_restart runs on the control node).
+# Ansible modules shipped to broker hosts (kafka_roll runs on the control node).
 HOST_MODULES = ("kafka_facts", "max_map_count", "broker_limits", "capacity_report")
 
 

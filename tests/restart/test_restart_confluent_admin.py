@@ -31,7 +31,7 @@ def test_an_unreachable_cluster_fails_in_bounded_time_naming_it() -> None:
         admin.snapshot()
     assert time.monotonic() - started < 10
     message = str(info.value)
-    assert f"describing the cluster via {bootstrap} failed" in message
+    assert f"listing the topics via {bootstrap} failed" in message
     assert "Connection refused" in message
     assert SECRET not in message
     assert SECRET not in repr(admin)

@@ -18,16 +18,15 @@ import pytest
 from confluent_kafka import (
     KafkaError,
     KafkaException,
-    Node,
 )
 from confluent_kafka import (
     TopicPartition as CTopicPartition,
 )
 from confluent_kafka.admin import (  # type: ignore[attr-defined]
+    BrokerMetadata,
     ClusterMetadata,
     ConfigEntry,
     ConfigResource,
-    DescribeClusterResult,
     PartitionMetadata,
     ResourceType,
     TopicMetadata,
@@ -50,7 +49,6 @@ NOBODY = "127.0.0.1:1"
 LIBRARY_FAILURE = ("_TIMED_OUT", "_TRANSPORT")
 
 CALLS: dict[str, tuple[str, Callable[[ConfluentAdmin], Any]]] = {
-    "describe_cluster": ("describing the cluster", lambda a: a.describe_cluster()),
     "list_topics": ("listing the topics", lambda a: a.list_topics()),
     "describe_configs": (
         "reading min.insync.replicas",
@@ -60,7 +58,7 @@ CALLS: dict[str, tuple[str, Callable[[ConfluentAdmin], Any]]] = {
         "preferred leader election",
         lambda a: a.elect_preferred([TopicPartition("orders", 0)]),
     ),
-    "snapshot": ("describing the cluster", lambda a: a.snapshot()),
+    "snapshot": ("listing the topics", lambda a: a.snapshot()),
 }
 
 
@@ -78,13 +76,15 @@ def test_each_call_fails_the_way_the_library_fails_without_a_broker(call: str) -
     assert time.monotonic() - started < 6
 
 
-def test_describe_cluster_result_is_read_by_its_attributes() -> None:
-    result = DescribeClusterResult(
-        controller=Node(2, "kafka2", 9092), nodes=[Node(1, "kafka1", 9092), Node(2, "k2", 9092)]
-    )
-    assert brokers_from(result) == (frozenset({1, 2}), 2)
-    no_controller = DescribeClusterResult(controller=Node(-1, "", -1), nodes=[])
-    assert brokers_from(no_controller) == (frozenset(), None)
+def test_the_live_brokers_are_read_from_the_metadata() -> None:
+    metadata = ClusterMetadata()
+    for node_id in (1, 2):
+        broker = BrokerMetadata()
+        broker.id, broker.host, broker.port = node_id, f"kafka{node_id}", 9092
+        metadata.brokers[node_id] = broker
+    metadata.controller_id = 2
+    assert brokers_from(metadata) == (frozenset({1, 2}), 2)
+    assert brokers_from(ClusterMetadata()) == (frozenset(), None)
 
 
 def test_list_topics_metadata_is_read_by_its_attributes() -> None:

@@ -1,7 +1,7 @@
-"""The kafka_restart module (order, healthy) through a real ansible-playbook on localhost:
-wrong arguments are refused by the argument spec, and an unreachable cluster fails with one
-clear line, in bounded time, without printing the client secrets. (The per-broker sequence
-is the kafka_roll_broker action: tests/rolling.)"""
+"""The kafka_roll action through a real ansible-playbook on localhost (one host: it is its
+own coordinator): wrong arguments are refused by the argument spec, a quorum command that
+prints no quorum and an unreachable cluster stop the roll with one clear line, in bounded
+time, without printing the client secrets. (Whole rolls: tests/rolling.)"""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def run_tasks(tmp_path: Path, cases: dict[str, dict[str, Any]]) -> tuple[dict[st
     tasks: list[dict[str, Any]] = [
         {
             "name": name,
-            "kafka_vmtune.kafka.kafka_restart": args,
+            "kafka_vmtune.kafka.kafka_roll": {"report_dir": str(tmp_path / "r"), **args},
             "register": name,
             "ignore_errors": True,
         }
@@ -69,61 +69,33 @@ def test_wrong_arguments_are_refused_and_an_unreachable_cluster_fails_in_one_lin
         "sasl.username": "roller",
         "sasl.password": SECRET,
     }
-    fast = {"request_timeout": 1, "poll_interval": 1}
+    fast = {"request_timeout": 1, "poll_interval": 1, "gate_timeout": 1}
+    roll = {"policy": "always", "node_id": 1, "bootstrap_servers": bootstrap}
     results, output = run_tasks(
         tmp_path,
         {
-            "bad_node_id": {"phase": "healthy", "node_id": "abc", "bootstrap_servers": bootstrap},
-            "bad_timeout": {
-                "phase": "healthy",
-                "bootstrap_servers": bootstrap,
-                "gate_timeout": "soon",
-            },
-            "bad_phase": {"phase": "gate", "node_id": 1, "bootstrap_servers": bootstrap},
-            "order_without_ids": {"phase": "order", "bootstrap_servers": bootstrap},
-            "zero_poll": {
-                "phase": "healthy",
-                "bootstrap_servers": bootstrap,
-                "poll_interval": 0,
-            },
-            "bad_quorum": {
-                "phase": "order",
-                "node_ids": [1, 2, 3],
-                "bootstrap_servers": bootstrap,
-                "quorum_replication": "Error: timed out",
-            },
-            "unreachable_healthy": {
-                "phase": "healthy",
-                "node_ids": [1, 2, 3],
-                "bootstrap_servers": bootstrap,
-                "client_config": sasl,
-                "gate_timeout": 1,
-                **fast,
-            },
-            "unreachable_order": {
-                "phase": "order",
-                "node_ids": [1, 2, 3],
-                "bootstrap_servers": bootstrap,
-                "client_config": sasl,
-                **fast,
-            },
+            "bad_policy": {"policy": "sometimes"},
+            "bad_timeout": {"gate_timeout": "soon"},
+            "bad_node_id": {**roll, "node_id": "abc"},
+            "bad_quorum": {**roll, "quorum_command": "echo Error: timed out", **fast},
+            "unreachable": {**roll, "client_config": sasl, **fast},
         },
     )
-    assert all(r["failed"] for r in results.values()), results
     msg = {name: r["msg"] for name, r in results.items()}
-    assert "argument 'node_id' is of type str" in msg["bad_node_id"]
+    assert results["bad_policy"]["failed"] and results["bad_timeout"]["failed"]
+    assert "value of policy must be one of: never, auto, always" in msg["bad_policy"]
     assert "argument 'gate_timeout' is of type str" in msg["bad_timeout"]
-    assert "value of phase must be one of: order, healthy" in msg["bad_phase"]
-    assert (
-        "phase is order but all of the following are missing: node_ids" in msg["order_without_ids"]
+    assert results["bad_node_id"]["roll_failed"]
+    assert msg["bad_node_id"].startswith("localhost must restart (policy always) but its Kafka")
+    assert results["bad_quorum"]["roll_failed"]
+    assert msg["bad_quorum"].startswith(
+        "Rolling restart stopped before any broker was stopped: quorum replication output "
+        "has no 'NodeId' header line"
     )
-    assert msg["zero_poll"] == "poll_interval must be greater than 0, got 0.0"
-    assert msg["unreachable_order"].startswith(
-        f"cannot order brokers: describing the cluster via {bootstrap}"
+    assert results["unreachable"]["roll_failed"]
+    assert msg["unreachable"].startswith(
+        "Rolling restart stopped at broker 1 (localhost): broker 1 not stopped: safety gate "
+        f"still blocked after 1s: cannot ask Kafka: listing the topics via {bootstrap}"
     )
-    assert msg["bad_quorum"] == (
-        "quorum_replication: quorum replication output has no 'NodeId' header line"
-    )
-    assert msg["unreachable_healthy"].startswith("cluster not healthy after 1s: cannot ask Kafka")
     assert SECRET not in output
     assert SECRET not in json.dumps(results)

@@ -4,12 +4,13 @@ ending in the right outcome with a message an operator can act on."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 import pytest
 from restart_helpers import SETTINGS, WatchedService
 from simulated import Faults, SimCluster, round_robin
 
-from kafka_vmtune.restart.admin import TopicPartition
+from kafka_vmtune.restart.admin import AdminError, ClusterSnapshot, ElectionResult, TopicPartition
 from kafka_vmtune.restart.gates import preferred_by
 from kafka_vmtune.restart.machine import (
     BrokerDidNotStopError,
@@ -18,8 +19,10 @@ from kafka_vmtune.restart.machine import (
     ElectionFailedError,
     GateBlockedError,
     NotCaughtUpError,
+    OtherBrokerDownError,
     RollFailedError,
     roll,
+    run_final_check,
 )
 
 TOPICS = {"orders": 12, "payments": 6, "__consumer_offsets": 10}
@@ -172,32 +175,93 @@ def test_a_failed_election_stops_the_roll_with_the_cluster_in_sync() -> None:
     )  # healthy: nothing under-replicated
 
 
-def test_a_second_broker_failing_mid_roll_blocks_the_next_stop_and_names_it() -> None:
+def test_a_broker_failing_while_another_catches_up_stops_the_wait_at_once_and_names_it() -> None:
     # Broker 1 crashes while broker 2 is catching up (stopped at t=0, registered at t=14).
     sim = cluster(faults=Faults(crash_at=(20.0, 1)))
     service = WatchedService(sim)
     with pytest.raises(RollFailedError) as info:
         roll(sim, service, [1, 2, 3], SETTINGS, sim.clock)
     failure = info.value
-    assert isinstance(failure.cause, GateBlockedError)
-    assert failure.cause.node_id == 3
+    assert isinstance(failure.cause, OtherBrokerDownError)
+    assert failure.cause.node_id == 2 and failure.cause.phase.value == "await_caught_up"
     assert sim.stops == [2]  # broker 3 was never stopped with broker 1 down
+    assert sim.clock.now() < 22  # the next poll after the crash, not the catch-up timeout
     message = str(failure)
-    assert "broker 3 not stopped: safety gate still blocked" in message
-    assert "broker 1 not registered or fenced" in message
-    assert "controller quorum would lose its majority without node 3" in message
-    assert failure.report.brokers[0].outcome == "restarted"  # broker 2 finished cleanly
+    assert "stopped waiting for broker 2 to catch up after " in message
+    assert "broker 1 went down (no longer registered, or fenced)" in message
+    assert "1 broker out: 1 (not by this roll)" in message
+    # Broker 2 is registered but not yet back in any ISR: with 1 down, every partition
+    # holds one in-sync replica on a broker that is up, below min.insync.replicas 2.
+    assert "28 partition(s) below min.insync.replicas (acks=all writes fail)" in message
+    assert "the roll stopped and touches no other broker" in message
 
 
-def test_a_broker_dying_after_its_restart_fails_the_final_check() -> None:
+def test_a_voter_failing_while_a_broker_registers_stops_at_once_and_counts_both_out() -> None:
+    # The issue's case: broker 3 (a voter) goes down while broker 2 restarts (stopped at
+    # t=0, exits at 4, registers at 14): two of three voters out, the quorum has no
+    # majority. The roll must not wait out the start timeout nor claim one broker out.
+    sim = cluster(faults=Faults(crash_at=(8.0, 3)))
+    service = WatchedService(sim)
+    with pytest.raises(RollFailedError) as info:
+        roll(sim, service, [1, 2, 3], SETTINGS, sim.clock)
+    failure = info.value
+    assert isinstance(failure.cause, OtherBrokerDownError)
+    assert failure.cause.phase.value == "await_registered"
+    assert sim.stops == [2] and sim.clock.now() < 10
+    message = str(failure)
+    assert "stopped waiting for broker 2 to register after " in message
+    assert "broker 3 went down" in message
+    assert "2 brokers out: 2 (restarted by this roll), 3 (not by this roll)" in message
+    assert "controller quorum without a majority: voter(s) 2, 3 out, 1 of 3 up, 2 needed" in message
+    assert "partition(s) below min.insync.replicas" in message
+    assert "only this broker out" not in message
+    assert failure.report.brokers[0].outcome == "failed"
+
+
+def test_a_broker_that_is_not_back_when_kafka_never_answers_claims_nothing_about_others() -> None:
+    sim = cluster(faults=Faults(never_returns=frozenset({2})))
+
+    class Unreachable:
+        """Kafka stops answering once broker 2 is stopped (it was the bootstrap)."""
+
+        def snapshot(self) -> ClusterSnapshot:
+            if sim.stops:
+                raise AdminError("describing the cluster via b2:9092 failed: _TRANSPORT")
+            return sim.snapshot()
+
+        def elect_preferred(self, partitions: Sequence[TopicPartition]) -> list[ElectionResult]:
+            return sim.elect_preferred(partitions)
+
+    with pytest.raises(RollFailedError) as info:
+        roll(Unreachable(), WatchedService(sim), [1, 2, 3], SETTINGS, sim.clock)
+    message = str(info.value.cause)
+    assert message.startswith("broker 2 did not come back: not registered and unfenced 60s")
+    # The gate's answer is the last the roll had: it knows of no other broker out, but
+    # says that Kafka was not answering rather than claiming only this broker is out.
+    assert message.endswith(
+        "roll stopped; Kafka did not answer the last poll, so other brokers may be out too "
+        "(at its last answer: only this broker out)"
+    )
+
+
+def test_a_broker_dying_after_its_restart_stops_the_wait_for_the_last_one() -> None:
     # Broker 2 (restarted first) dies at t=80, while broker 1, the last, is restarting.
     sim = cluster(faults=Faults(crash_at=(80.0, 2)))
     failure = roll_fails(sim)
-    assert isinstance(failure.cause, ClusterUnhealthyError)
+    assert isinstance(failure.cause, OtherBrokerDownError)
     assert sim.stops == [2, 3, 1]
-    assert str(failure).startswith(
-        "stopped at the final check: every broker was restarted but cluster not healthy "
-        "after 120s: broker 2 not registered or fenced; 28 under-replicated partition(s): "
+    assert "broker 2 went down" in str(failure)
+    assert str(failure).endswith("Restarted: [2, 3]; not touched: none")
+
+
+def test_the_final_check_fails_on_a_broker_that_is_out() -> None:
+    sim = cluster(faults=Faults(crash_at=(1.0, 2)))
+    sim.clock.sleep(2)
+    with pytest.raises(ClusterUnhealthyError) as info:
+        run_final_check(sim, 1, SETTINGS, sim.clock, node_ids=[1, 2, 3])
+    assert str(info.value).startswith(
+        "cluster not healthy after 120s: broker 2 not registered or fenced; "
+        "28 under-replicated partition(s): "
     )
 
 

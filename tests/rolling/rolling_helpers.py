@@ -7,36 +7,13 @@ the policy decision, argument validation, resume, and a gate that cannot pass.
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from playbook_run import ansible_playbook
+from playbook_run import Run, ansible_playbook
 from repo import REPO
 
 PLAYBOOK = REPO / "playbooks" / "rolling_restart.yml"
-
-
-@dataclass(frozen=True)
-class Run:
-    rc: int
-    out: str
-
-    def recap(self, host: str) -> dict[str, int]:
-        """The PLAY RECAP counters of one host."""
-        match = re.search(rf"^{re.escape(host)}\s+:\s+(.*)$", self.out, re.MULTILINE)
-        assert match, f"no recap line for {host}:\n{self.out[-3000:]}"
-        return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", match.group(1))}
-
-    def tasks_run(self) -> list[str]:
-        """Names of the tasks that ran on at least one host (not skipped everywhere)."""
-        names = []
-        for block in re.split(r"^TASK \[", self.out, flags=re.MULTILINE)[1:]:
-            name, _, body = block.partition("]")
-            if re.search(r"^(ok|changed|fatal|failed): ", body, re.MULTILINE):
-                names.append(re.sub(r"^[\w.]*rolling_restart : ", "", name))
-        return names
 
 
 def write_inventory(path: Path, hosts: dict[str, dict[str, Any]]) -> Path:
@@ -73,4 +50,4 @@ def run_playbook(
         *args,
         timeout=timeout,
     )
-    return Run(r.rc, r.output)
+    return r

@@ -58,10 +58,10 @@ def test_the_fleet_report_runs_under_limit_one_broker(tmp_path: Path, playbook: 
         "b1",
         playbook=REPO / playbook,
     )
-    assert run.rc == 0, run.out[-4000:]
+    assert run.rc == 0, run.output[-4000:]
     report = json.loads((tmp_path / "reports" / "run" / "capacity.json").read_text())
     assert [h["host"] for h in report["hosts"]] == ["b1"]
-    assert "localhost" not in run.out.split("PLAY RECAP")[1]
+    assert "localhost" not in run.output.split("PLAY RECAP")[1]
 
 
 @pytest.mark.parametrize("playbook", ["tune-vm.yml", "playbooks/capacity_check.yml"])
@@ -77,10 +77,10 @@ def test_an_unreachable_broker_in_the_limit_fails_the_run_before_any_restart(
         playbook=REPO / playbook,
     )
     assert run.rc != 0
-    assert "kvt-gone.invalid (unreachable)" in " ".join(run.out.split())
+    assert "kvt-gone.invalid (unreachable)" in run.flat
     report = json.loads((tmp_path / "reports" / "run" / "capacity.json").read_text())
     assert {h["host"]: h["state"] for h in report["hosts"]}["kvt-gone.invalid"] == "unreachable"
-    assert "Rolling restart | decide" not in run.out
+    assert "Rolling restart | decide" not in run.output
 
 
 def test_a_roll_limited_to_one_broker_keeps_its_order_report_and_stop(tmp_path: Path) -> None:
@@ -100,8 +100,8 @@ def test_a_roll_limited_to_one_broker_keeps_its_order_report_and_stop(tmp_path: 
         "b2",
     )
     assert run.rc != 0
-    assert "Rolling 1 broker(s) one at a time, in this order: b2 #2" in " ".join(run.out.split())
-    assert "Rolling restart stopped at broker 2 (b2)" in " ".join(run.out.split())
+    assert "Rolling 1 broker(s) one at a time, in this order: b2 #2" in run.flat
+    assert "Rolling restart stopped at broker 2 (b2)" in run.flat
     state = json.loads((reports / "rolling-restart" / "state.json").read_text())
     assert state["hosts"] == ["b2"] and state["completed"] is False
     report = json.loads((reports / "rolling-restart" / f"{state['run_id']}.json").read_text())

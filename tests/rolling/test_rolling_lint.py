@@ -10,7 +10,12 @@ from repo import BIN, REPO
 
 pytestmark = pytest.mark.ansible
 
-FILES = ["roles/rolling_restart", "playbooks/rolling_restart.yml", "molecule/kafka_cluster"]
+FILES = [
+    "roles/rolling_restart",
+    "playbooks/rolling_restart.yml",
+    "molecule/kafka_cluster",
+    "molecule/kafka_cluster6",
+]
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

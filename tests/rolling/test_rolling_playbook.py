@@ -9,13 +9,14 @@ with a clear message, a report, and no broker stopped.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
 from network import closed_port
 from repo import REPO
 from rolling_helpers import run_playbook, write_inventory
+
+pytestmark = pytest.mark.ansible
 
 pytestmark = pytest.mark.ansible
 
@@ -37,10 +38,10 @@ def test_nothing_to_restart_touches_nothing_and_says_so(tmp_path: Path, policy: 
         inventory,
         {"kafka_vmtune_restart_policy": policy, "kafka_vmtune_report_dir": str(reports)},
     )
-    assert run.rc == 0, run.out[-4000:]
-    assert f"No broker needs a restart (policy {policy}): nothing was" in run.out
-    assert MAP_COUNT_NOTE in run.out
-    assert run.recap("localhost")["changed"] == 0
+    assert run.rc == 0, run.output[-4000:]
+    assert f"No broker needs a restart (policy {policy}): nothing was" in run.output
+    assert MAP_COUNT_NOTE in run.output
+    assert run.recap()["localhost"]["changed"] == 0
     assert not set(STOP_TASKS) & set(run.tasks_run())
     # Not even a report or a resume state: a no-op run leaves no trace to clean up.
     assert not reports.exists()
@@ -56,11 +57,11 @@ def test_auto_selects_only_flagged_and_listed_brokers(tmp_path: Path) -> None:
         },
         "--check",
     )
-    assert run.rc == 0, run.out[-4000:]
-    assert "b1: no restart (not flagged" in run.out
-    assert "b2: restart (kafka_vmtune_restart_needed)" in run.out
-    assert "b3: restart (listed in kafka_vmtune_restart_hosts)" in run.out
-    assert "Check mode: would restart b2, b3 one at a time" in run.out
+    assert run.rc == 0, run.output[-4000:]
+    assert "b1: no restart (not flagged" in run.output
+    assert "b2: restart (kafka_vmtune_restart_needed)" in run.output
+    assert "b3: restart (listed in kafka_vmtune_restart_hosts)" in run.output
+    assert "Check mode: would restart b2, b3 one at a time" in run.output
     assert not set(STOP_TASKS) & set(run.tasks_run())
     assert not (tmp_path / "reports").exists()
 
@@ -87,8 +88,8 @@ def test_wrong_setting_fails_before_any_change(
         {"kafka_vmtune_restart_policy": "always", **extra, "kafka_vmtune_report_dir": str(reports)},
     )
     assert run.rc != 0
-    assert "Validation of arguments failed" in run.out
-    assert complaint in run.out
+    assert "Validation of arguments failed" in run.output
+    assert complaint in run.output
     # The argument check is the first task: nothing after it ran, nothing was written.
     assert [t for t in run.tasks_run() if not t.startswith("Validating arguments")] == []
     assert not reports.exists()
@@ -101,7 +102,7 @@ def test_unknown_node_id_stops_before_any_change(tmp_path: Path) -> None:
         {"kafka_vmtune_restart_policy": "always", "kafka_vmtune_report_dir": str(tmp_path / "r")},
     )
     assert run.rc != 0
-    assert "b1 must restart (policy always) but its Kafka node id" in run.out
+    assert "b1 must restart (policy always) but its Kafka node id" in run.output
     assert not (tmp_path / "r").exists()
 
 
@@ -126,14 +127,14 @@ def test_gate_against_unreachable_cluster_stops_the_roll_before_any_stop(
         "-vvv",  # even the most verbose output must not show the client secrets
     )
     assert run.rc != 0
-    assert "Rolling restart stopped at broker 1 (b1)" in run.out
-    assert "safety gate still blocked after 2s" in run.out
-    assert bootstrap in run.out  # names what it could not reach
-    assert "s3cr3t-never-logged" not in run.out
+    assert "Rolling restart stopped at broker 1 (b1)" in run.output
+    assert "safety gate still blocked after 2s" in run.output
+    assert bootstrap in run.output  # names what it could not reach
+    assert "s3cr3t-never-logged" not in run.output
     assert not [p for p in reports.rglob("*") if p.is_file() and "s3cr3t" in p.read_text()]
     assert not set(STOP_TASKS) & set(run.tasks_run())
-    assert "Roll broker b2" not in run.out and "(b2)" not in run.out.split("stopped at")[0]
-    assert run.recap("b2")["ok"] == run.recap("b3")["ok"]  # neither got past the decision
+    assert "Roll broker b2" not in run.output and "(b2)" not in run.output.split("stopped at")[0]
+    assert run.recap()["b2"]["ok"] == run.recap()["b3"]["ok"]  # neither got past the decision
 
     state = json.loads((reports / "rolling-restart" / "state.json").read_text())
     assert state["completed"] is False and state["hosts"] == ["b1", "b2", "b3"]
@@ -185,11 +186,11 @@ def test_resume_skips_brokers_restarted_since_the_roll_began(tmp_path: Path) -> 
         "--check",
         playbook=WITH_FACTS,
     )
-    assert run.rc == 0, run.out[-4000:]
-    assert "b1: no restart (already restarted since the roll began" in run.out
-    assert "b2: restart (policy always)" in run.out
-    assert "b3: restart (policy always)" in run.out
-    assert "Check mode: would restart b2, b3 one at a time" in run.out
+    assert run.rc == 0, run.output[-4000:]
+    assert "b1: no restart (already restarted since the roll began" in run.output
+    assert "b2: restart (policy always)" in run.output
+    assert "b3: restart (policy always)" in run.output
+    assert "Check mode: would restart b2, b3 one at a time" in run.output
 
 
 def test_completed_roll_is_not_resumed(tmp_path: Path) -> None:
@@ -216,9 +217,9 @@ def test_completed_roll_is_not_resumed(tmp_path: Path) -> None:
         "--check",
         playbook=WITH_FACTS,
     )
-    assert run.rc == 0, run.out[-4000:]
+    assert run.rc == 0, run.output[-4000:]
     # A finished roll starts a new one: the broker's earlier restart does not count.
-    assert "b1: restart (policy always)" in run.out
+    assert "b1: restart (policy always)" in run.output
 
 
 LAGGING_QUORUM = """\
@@ -230,35 +231,39 @@ NodeId LogEndOffset Lag LastFetchTimestamp LastCaughtUpTimestamp Status
 
 
 def test_a_quorum_that_cannot_spare_the_broker_is_re_read_then_stops_the_roll(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Voter 3 lags, so stopping node 1 would leave 1 of 3 voters caught up. The role must
+    # Voter 3 lags, so stopping node 1 would leave 1 of 3 voters caught up. The roll must
     # re-read the quorum (not judge one stale reading) and stop before any broker stops.
+    # Kafka is the stand-in admin (healthy), so only the quorum can block.
     quorum_file = tmp_path / "quorum.txt"
     quorum_file.write_text(LAGGING_QUORUM)
+    reads = tmp_path / "reads"
+    monkeypatch.setenv("KAFKA_VMTUNE_TEST_ADMIN", "standin_admin:StandInAdmin")
+    monkeypatch.setenv("PYTHONPATH", f"{REPO / 'tests' / 'support'}:{REPO / 'python'}")
     reports = tmp_path / "reports"
     run = run_playbook(
         three_brokers(tmp_path),
         {
             "kafka_vmtune_restart_policy": "always",
-            "kafka_vmtune_bootstrap_servers": f"127.0.0.1:{closed_port()}",
+            "kafka_vmtune_bootstrap_servers": "stand-in",
             "kafka_vmtune_restart_controller_last": False,
-            "kafka_vmtune_quorum_command": f"cat {quorum_file}",
+            "kafka_vmtune_quorum_command": f"sh -c 'echo read >> {reads}; cat {quorum_file}'",
             "kafka_vmtune_restart_gate_timeout": 3,
             "kafka_vmtune_restart_poll_interval": 1,
             "kafka_vmtune_report_dir": str(reports),
         },
     )
     assert run.rc != 0
-    retries = re.findall(r"FAILED - RETRYING: \[b1\]: (?:[\w.]+ : )?Read the quorum state", run.out)
-    assert len(retries) >= 2, run.out[-3000:]
-    assert "controller quorum still blocked after 3s" in run.out
-    assert "would lose its majority without node 1" in run.out
+    assert len(reads.read_text().splitlines()) >= 2, run.output[-3000:]
+    flat = run.flat
+    assert "broker 1 not stopped: safety gate still blocked after 3s" in flat
+    assert "would lose its majority without node 1" in flat
     assert not set(STOP_TASKS) & set(run.tasks_run())
     state = json.loads((reports / "rolling-restart" / "state.json").read_text())
     report = json.loads((reports / "rolling-restart" / f"{state['run_id']}.json").read_text())
     [b1] = report["brokers"]
-    assert b1["outcome"] == "failed" and "controller quorum still blocked" in b1["error"]
+    assert b1["outcome"] == "failed" and "would lose its majority" in b1["error"]
 
 
 @pytest.mark.parametrize(
@@ -284,9 +289,9 @@ def test_a_down_broker_is_left_under_never_and_started_under_auto(
         "--check",
         playbook=WITH_FACTS,
     )
-    assert run.rc == 0, run.out[-4000:]
-    assert line in run.out
-    assert "b2: no restart (" in run.out
+    assert run.rc == 0, run.output[-4000:]
+    assert line in run.output
+    assert "b2: no restart (" in run.output
 
 
 def test_a_malformed_host_report_stops_the_roll_with_its_cause(tmp_path: Path) -> None:
@@ -300,6 +305,76 @@ def test_a_malformed_host_report_stops_the_roll_with_its_cause(tmp_path: Path) -
         playbook=WITH_FACTS,
     )
     assert run.rc != 0
-    assert "restart_decision: host report process must be a mapping, got ['nofile_soft']" in run.out
-    assert "Traceback" not in run.out
+    assert "b1: host report process must be a mapping, got ['nofile_soft']" in run.output
+    assert "Traceback" not in run.output
     assert not set(STOP_TASKS) & set(run.tasks_run())
+
+
+@pytest.mark.parametrize(
+    ("text", "complaint"),
+    [
+        (
+            '{"started_at": "soon", "completed": false}',
+            "started_at must be epoch seconds, got 'soon'",
+        ),
+        ('{"started_at": 1800000000.0, "compl', "not valid JSON (Unterminated string"),
+    ],
+)
+def test_a_broken_resume_state_stops_the_run_naming_the_file(
+    tmp_path: Path, text: str, complaint: str
+) -> None:
+    reports = tmp_path / "reports"
+    state = reports / "rolling-restart" / "state.json"
+    state.parent.mkdir(parents=True)
+    state.write_text(text)
+    run = run_playbook(
+        three_brokers(tmp_path),
+        {"kafka_vmtune_restart_policy": "always", "kafka_vmtune_report_dir": str(reports)},
+    )
+    assert run.rc != 0
+    assert f"{state}: {complaint}" in run.flat
+    assert state.read_text() == text and [p.name for p in state.parent.iterdir()] == ["state.json"]
+
+
+def test_a_batched_dry_run_prints_the_batches_and_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The stand-in cluster: brokers 1-3, six partitions of RF 3, min ISR 1, controller 1.
+    monkeypatch.setenv("KAFKA_VMTUNE_TEST_ADMIN", "standin_admin:StandInAdmin")
+    monkeypatch.setenv("PYTHONPATH", f"{REPO / 'tests' / 'support'}:{REPO / 'python'}")
+    run = run_playbook(
+        three_brokers(tmp_path),
+        {
+            "kafka_vmtune_restart_policy": "always",
+            "kafka_vmtune_restart_batch": "auto",
+            "kafka_vmtune_bootstrap_servers": "stand-in",
+            "kafka_vmtune_report_dir": str(tmp_path / "reports"),
+        },
+        "--check",
+    )
+    assert run.rc == 0, run.output[-3000:]
+    flat = run.flat
+    assert "Check mode: would restart b1, b2, b3 in 2 batch(es), planned from the partition" in flat
+    assert (
+        "batch 1: brokers 2, 3 (together every partition keeps min.insync.replicas in sync "
+        "on the brokers that stay up)" in flat
+    )
+    assert "batch 2: broker 1 (active controller: last and alone)" in flat
+    assert not (tmp_path / "reports").exists()
+
+
+def test_a_wrong_batch_setting_stops_before_any_change(tmp_path: Path) -> None:
+    run = run_playbook(
+        three_brokers(tmp_path),
+        {
+            "kafka_vmtune_restart_policy": "always",
+            "kafka_vmtune_restart_batch": "many",
+            "kafka_vmtune_report_dir": str(tmp_path / "reports"),
+        },
+    )
+    assert run.rc != 0
+    assert (
+        "kafka_vmtune_restart_batch: must be a whole number >= 1 or 'auto', got 'many'"
+        in run.output
+    )
+    assert not (tmp_path / "reports").exists()

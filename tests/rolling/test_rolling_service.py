@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,9 +24,11 @@ from repo import REPO
 from rolling_helpers import Run, run_playbook
 from run_id import scoped
 
+from kafka_vmtune.restart.connect import TEST_ADMIN
+
 pytestmark = [pytest.mark.molecule, pytest.mark.podman, pytest.mark.ansible]
 
-CONTAINER = scoped("kvt-roll-svc")
+CONTAINER = scoped("kvt-roll-svc")  # machine-wide name: this run's own
 UNIT = "kvt-fake-broker.service"
 
 
@@ -101,22 +104,31 @@ def inventory(tmp_path: Path, unit: str) -> Path:
     return path
 
 
-def run_roll(tmp_path: Path, env: dict[str, str], unit: str = UNIT, **standin: str) -> Run:
+def run_roll(
+    tmp_path: Path,
+    env: dict[str, str],
+    unit: str = UNIT,
+    extra: dict[str, object] | None = None,
+    **standin: str,
+) -> Run:
     saved = dict(os.environ)
     os.environ.update(
         {k: env[k] for k in ("CONTAINERS_CONF", "ANSIBLE_COLLECTIONS_PATH") if k in env}
     )
     os.environ["PYTHONPATH"] = f"{REPO / 'tests' / 'support'}:{REPO / 'python'}"
-    os.environ.update({"KVT_STANDIN_BROKERS": "1,2,3", **standin})
+    # The stand-in admin is chosen by the control node's environment, never the inventory.
+    os.environ.update(
+        {"KVT_STANDIN_BROKERS": "1,2,3", TEST_ADMIN: "standin_admin:StandInAdmin", **standin}
+    )
     try:
         run = run_playbook(
             inventory(tmp_path, unit),
             {
                 "kafka_vmtune_restart_policy": "always",
                 "kafka_vmtune_bootstrap_servers": "stand-in",
-                "kafka_vmtune_restart_admin_factory": "standin_admin:StandInAdmin",
                 "kafka_vmtune_restart_start_timeout": 120,
                 "kafka_vmtune_report_dir": str(tmp_path / "reports"),
+                **(extra or {}),
             },
         )
     finally:
@@ -139,18 +151,17 @@ def test_a_roll_replaces_the_process_and_warns_on_short_stop_timeout(
     sh(host, "rm -f /etc/kvt-broken")
     before = install_unit(host, timeout_stop)
     run = run_roll(tmp_path, host)
-    assert run.rc == 0, run.out[-4000:]
+    assert run.rc == 0, run.output[-4000:]
     after = int(sh(host, f"systemctl show -p MainPID --value {UNIT}"))
     assert sh(host, f"systemctl is-active {UNIT} || true") == "active"
     assert after not in (0, before)
     assert sh(host, f"test -e /proc/{before} && echo alive || echo gone") == "gone"
-    flat = " ".join(run.out.split())
+    flat = run.flat
     assert ("WARNING: " + f"{UNIT} on {CONTAINER} has TimeoutStopSec" in flat) is warned, flat[
         -3000:
     ]
     if warned:
         assert "TimeoutStopSec 1min 30s, shorter than the 300 s" in flat
-    assert any(t.startswith("Final check | every broker registered") for t in run.tasks_run())
     assert "Rolling restart complete: 1 broker(s) restarted" in flat
     report = roll_report(tmp_path)
     assert report["outcome"] == "ok"
@@ -162,7 +173,7 @@ def test_a_roll_replaces_the_process_and_warns_on_short_stop_timeout(
 def test_missing_unit_stops_with_its_name(host: dict[str, str], tmp_path: Path) -> None:
     run = run_roll(tmp_path, host, unit="kvt-no-such-broker.service")
     assert run.rc != 0
-    flat = " ".join(run.out.split())
+    flat = run.flat
     assert f"systemd unit kvt-no-such-broker.service on {CONTAINER} is not-found" in flat
 
 
@@ -173,13 +184,53 @@ def test_a_unit_that_fails_during_start_stops_the_roll_at_once_with_its_state(
     sh(host, "touch /etc/kvt-broken")
     try:
         # The stand-in fences broker 1 once it is stopped, so only the unit can say why.
-        run = run_roll(tmp_path, host, KVT_STANDIN_DOWN_AFTER="1:0.5")
+        run = run_roll(tmp_path, host, KVT_STANDIN_DOWN_AFTER="1:#3")
     finally:
         sh(host, "rm -f /etc/kvt-broken")
     assert run.rc != 0
-    flat = " ".join(run.out.split())
+    flat = run.flat
     assert f"Rolling restart stopped at broker 1 ({CONTAINER})" in flat
     assert f"broker 1 did not come back: unit {UNIT} failed" in flat, flat[-3000:]
     assert "ActiveState=failed SubState=failed Result=exit-code ExecMainStatus=3" in flat
     assert "cannot start: broken" in flat  # the journal's last lines
     assert "not registered and unfenced 120s after start" not in flat
+
+
+ALL_CAUGHT_UP = """\
+NodeId LogEndOffset Lag LastFetchTimestamp LastCaughtUpTimestamp Status
+1 5029 0 1732480000000 1732480000000 Leader
+2 5029 0 1732479999800 1732479999800 Follower
+3 5029 0 1732479999900 1732479999900 Follower
+"""
+
+
+def test_another_broker_going_down_while_one_restarts_stops_the_wait_and_counts_both(
+    host: dict[str, str], tmp_path: Path
+) -> None:
+    # Broker 1 (this host) is stopped and started for real; the stand-in never sees it
+    # register, and broker 2, a voter, drops out 5 s into the turn. The roll must stop
+    # waiting at once (not after the 120 s start timeout), name broker 2, and say that two
+    # brokers are out and what that costs.
+    install_unit(host, "400")
+    # The quorum command runs on the broker host.
+    sh(host, f"cat > /tmp/kvt-quorum.txt <<'EOF'\n{ALL_CAUGHT_UP}EOF")
+    began = time.monotonic()
+    run = run_roll(
+        tmp_path,
+        host,
+        extra={"kafka_vmtune_quorum_command": "cat /tmp/kvt-quorum.txt"},
+        KVT_STANDIN_DOWN_AFTER="1:#3,2:#5",
+    )
+    took = time.monotonic() - began
+    assert run.rc != 0
+    flat = run.flat
+    assert f"Rolling restart stopped at broker 1 ({CONTAINER})" in flat, flat[-3000:]
+    assert "stopped waiting for broker 1 to register after " in flat
+    assert "broker 2 went down (no longer registered, or fenced)" in flat
+    assert "2 brokers out: 1 (restarted by this roll), 2 (not by this roll)" in flat
+    assert "controller quorum without a majority: voter(s) 1, 2 out, 1 of 3 up" in flat
+    assert "partition(s) below min.insync.replicas" not in flat  # stand-in min ISR is 1
+    assert "only this broker out" not in flat
+    assert took < 100, f"the roll waited {took:.0f} s"
+    [broker] = roll_report(tmp_path)["brokers"]  # type: ignore[misc]
+    assert broker["outcome"] == "failed" and "broker 2 went down" in broker["error"]

@@ -25,6 +25,16 @@ class Run:
         """The output with runs of whitespace as one space (long lines are wrapped)."""
         return " ".join(self.output.split())
 
+    def tasks_run(self, role: str = "rolling_restart") -> list[str]:
+        """Names of the tasks that ran on at least one host (not skipped everywhere),
+        without the role's prefix."""
+        names = []
+        for block in re.split(r"^TASK \[", self.output, flags=re.MULTILINE)[1:]:
+            name, _, body = block.partition("]")
+            if re.search(r"^(ok|changed|fatal|failed): ", body, re.MULTILINE):
+                names.append(re.sub(rf"^[\w.]*{role} : ", "", name))
+        return names
+
     def recap(self) -> dict[str, dict[str, int]]:
         """Per host, every counter of its recap line (ok, changed, unreachable, failed, ...)."""
         return {

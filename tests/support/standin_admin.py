@@ -1,13 +1,17 @@
 """A stand-in KafkaAdmin for runs of the real role without Kafka (tests, bench/bench_roll.py).
 
-Chosen only by configuration: kafka_vmtune_restart_admin_factory=standin_admin:StandInAdmin,
-with tests/support on ansible-playbook's PYTHONPATH. It is not part of the package, so no
-fleet can reach it. It answers like a healthy cluster: every broker registered, every
-partition in sync and on its preferred leader, so a roll through it costs exactly what
-Ansible, systemd and the roll's own code cost. Environment:
+Chosen only by the control node's environment, as test runs and the bench set it:
+KAFKA_VMTUNE_TEST_ADMIN=standin_admin:StandInAdmin with tests/support on ansible-playbook's
+PYTHONPATH (kafka_vmtune.restart.connect). No inventory variable or module option selects
+it, and it is not part of the package.
+It answers like a healthy cluster: every broker registered, every partition in sync and
+on its preferred leader, so a roll through it costs exactly what Ansible, systemd and the
+roll's own code cost. Environment:
   KVT_STANDIN_BROKERS      broker ids, "1,2,3" by default
-  KVT_STANDIN_DOWN_AFTER   "NODE:SECONDS": NODE is absent (fenced) from snapshots taken
-                           SECONDS after this admin was built, e.g. a unit that cannot start
+  KVT_STANDIN_DOWN_AFTER   "NODE:SECONDS[,NODE:#N...]": NODE is absent (fenced) from
+                           snapshots taken SECONDS after this admin was built, or from its
+                           N-th snapshot on (the roll's first look is #1, the first gate
+                           #2), e.g. a unit that cannot start, or another broker going down
 """
 
 from __future__ import annotations
@@ -40,8 +44,15 @@ class StandInAdmin:
         self.brokers = [int(i) for i in ids.split(",") if i.strip()]
         self.quorum = quorum
         self.built = time.monotonic()
-        node, _, after = os.environ.get("KVT_STANDIN_DOWN_AFTER", "").partition(":")
-        self.down = (int(node), float(after)) if node else None
+        self.snapshots = 0
+        self.down = [
+            (int(node), after)
+            for node, _, after in (
+                item.partition(":")
+                for item in os.environ.get("KVT_STANDIN_DOWN_AFTER", "").split(",")
+                if item.strip()
+            )
+        ]
 
     def snapshot(self) -> ClusterSnapshot:
         n = len(self.brokers)
@@ -50,9 +61,13 @@ class StandInAdmin:
             for p in range(2 * n)
             for reps in [tuple(self.brokers[(p + i) % n] for i in range(min(3, n)))]
         )
-        registered = set(self.brokers)
-        if self.down is not None and time.monotonic() - self.built >= self.down[1]:
-            registered.discard(self.down[0])
+        self.snapshots += 1
+        age = time.monotonic() - self.built
+        registered = set(self.brokers) - {
+            node
+            for node, after in self.down
+            if (self.snapshots >= int(after[1:]) if after.startswith("#") else age >= float(after))
+        }
         return ClusterSnapshot(
             brokers=frozenset(registered),
             partitions=partitions,

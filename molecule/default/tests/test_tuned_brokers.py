@@ -243,6 +243,7 @@ def playbook(*args: str, tmp: Path, name: str) -> subprocess.CompletedProcess[st
         # The stand-in admin answers for a healthy cluster (no Kafka here), behind the same
         # KafkaAdmin interface the roll uses; the unit, systemd and the roll are real.
         PYTHONPATH=f"{project / 'tests' / 'support'}:{project / 'python'}",
+        KAFKA_VMTUNE_TEST_ADMIN="standin_admin:StandInAdmin",
     )
     return subprocess.run(
         [
@@ -292,7 +293,6 @@ def test_a_broker_that_crashed_is_down_diagnosed_and_started_by_tune_vm(tmp_path
     # Recovered: tune-vm.yml (policy auto) starts it through the roll's after-start checks.
     tune = playbook(
         *("-e", "kafka_vmtune_bootstrap_servers=stand-in"),
-        *("-e", "kafka_vmtune_restart_admin_factory=standin_admin:StandInAdmin"),
         "tune-vm.yml",
         tmp=tmp_path,
         name="recover",

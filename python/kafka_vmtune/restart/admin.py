@@ -68,7 +68,7 @@ class ClusterSnapshot:
     # Effective min.insync.replicas per topic (topic config, else the broker default).
     min_isr: Mapping[str, int] = field(default_factory=dict)
     default_min_isr: int = 1
-    # What describe_cluster reports as controller; in KRaft before KAFKA-17404 this is a
+    # What the metadata reports as controller; in KRaft before KAFKA-17404 this is a
     # random broker, so active_controller prefers the quorum leader when it is known.
     controller_id: int | None = None
     quorum: QuorumState | None = None  # None: unknown (the client cannot describe the quorum)

@@ -1,7 +1,10 @@
 """KafkaAdmin over confluent-kafka's AdminClient (control node only; imported lazily).
 
-describe_cluster gives the registered, unfenced brokers and the reported controller;
-list_topics gives every partition's replicas, ISR and leader in one metadata request;
+list_topics gives, in one metadata request that any broker answers, the registered and
+unfenced brokers (Kafka leaves fenced ones out), a controller id and every partition's
+replicas, ISR and leader. Not describe_cluster: the client sends it to the controller, so
+with the KRaft quorum gone it times out ("Timed out waiting for controller") exactly when
+the roll must see which brokers are out (a real cluster showed it);
 describe_configs gives each topic's effective min.insync.replicas; elect_leaders runs
 preferred elections. confluent-kafka 2.16 has no DescribeQuorum, so the KRaft quorum is
 only known when the caller passes it (see admin.parse_quorum_replication).
@@ -119,13 +122,6 @@ class ConfluentAdmin:
             # The library's own timeout should have fired first; say so instead of ''.
             raise TimeoutError(f"no answer within {self._timeout + 5:g}s") from None
 
-    def describe_cluster(self) -> Any:
-        """DescribeClusterResult: .nodes (registered, unfenced), .controller."""
-        try:
-            return self._wait(self._client.describe_cluster(request_timeout=self._timeout))
-        except _ANSWERS as exc:
-            raise self._error("describing the cluster", exc) from None
-
     def list_topics(self) -> Any:
         """ClusterMetadata of every topic: partitions with replicas, isrs, leader."""
         try:
@@ -134,13 +130,12 @@ class ConfluentAdmin:
             raise self._error("listing the topics", exc) from None
 
     def snapshot(self) -> ClusterSnapshot:
-        cluster = self.describe_cluster()
         metadata = self.list_topics()
         try:
             partitions = partitions_from(metadata)
         except AdminError as exc:
             raise AdminError(self._redact(str(exc))) from None
-        brokers, controller = brokers_from(cluster)
+        brokers, controller = brokers_from(metadata)
         self.refresh_min_isr(sorted(metadata.topics), sorted(brokers))
         return ClusterSnapshot(
             brokers=brokers,
@@ -198,10 +193,10 @@ class ConfluentAdmin:
         ]
 
 
-def brokers_from(cluster: Any) -> tuple[frozenset[int], int | None]:
-    """(registered unfenced broker ids, reported controller) of a DescribeClusterResult."""
-    controller = cluster.controller.id if cluster.controller is not None else None
-    brokers = frozenset(node.id for node in cluster.nodes)
+def brokers_from(metadata: Any) -> tuple[frozenset[int], int | None]:
+    """(registered unfenced broker ids, reported controller) of list_topics' ClusterMetadata."""
+    controller = metadata.controller_id
+    brokers = frozenset(int(node_id) for node_id in metadata.brokers)
     return brokers, controller if controller is not None and controller >= 0 else None
 
 

@@ -137,3 +137,41 @@ def leadership_restored(snapshot: ClusterSnapshot, node_id: int) -> list[str]:
         f"broker {node_id} does not lead {len(missing)} partition(s) it is preferred for: "
         f"{describe_partitions(missing)}"
     ]
+
+
+def outage_cost(snapshot: ClusterSnapshot, out: Collection[int]) -> list[str]:
+    """What having the brokers `out` down costs now, worded for the operator: the KRaft
+    quorum without a majority (a voter that is also a broker counts as down while it is
+    out), and the partitions whose in-sync replicas on brokers still up fall below
+    min.insync.replicas (acks=all writes to them fail) or to none (offline)."""
+    up = snapshot.brokers - set(out)
+    costs = []
+    quorum = snapshot.quorum
+    if quorum is not None and quorum.voters:
+        voters_out = sorted(v.node_id for v in quorum.voters if not v.caught_up or v.node_id in out)
+        needed = len(quorum.voters) // 2 + 1
+        alive = len(quorum.voters) - len(voters_out)
+        if alive < needed:
+            costs.append(
+                f"controller quorum without a majority: voter(s) {_brokers(voters_out)} out, "
+                f"{alive} of {len(quorum.voters)} up, {needed} needed, so no broker can "
+                "register and no leader can change until one is back"
+            )
+    offline, below = [], []
+    for p in snapshot.partitions:
+        in_sync_up = len([r for r in p.isr if r in up])
+        if in_sync_up == 0:
+            offline.append(p.tp)
+        elif in_sync_up < snapshot.min_isr_for(p.topic):
+            below.append(p.tp)
+    if below:
+        costs.append(
+            f"{len(below)} partition(s) below min.insync.replicas (acks=all writes fail): "
+            f"{describe_partitions(below)}"
+        )
+    if offline:
+        costs.append(
+            f"{len(offline)} partition(s) with no in-sync replica up (offline): "
+            f"{describe_partitions(offline)}"
+        )
+    return costs

@@ -6,23 +6,24 @@ Clock, so the simulation runs on virtual time. Any failure raises a RestartError
 what blocked; nothing after it runs, so a second broker is never stopped while the first
 is unhealthy.
 
-One implementation: restart_broker() is the per-broker sequence and roll_step() picks the
-broker (active controller last, even when it moves mid-roll) and runs it. The role's action
-plugin (kafka_roll_broker) runs one roll_step per broker with systemd reached through
-Ansible's connection; roll() is the same loop in Python, what the property and fault tests
-drive against the simulated cluster. run_final_check() ends both (the role through the
-kafka_restart module's healthy phase).
+One implementation: restart_broker() is the per-broker sequence, roll_step() picks the
+broker (active controller last, even when it moves mid-roll) and runs it, roll() is the
+loop and run_final_check() ends it. Production runs roll() through restart.run.run_roll
+(the kafka_roll action); the property and fault tests drive the same roll() against the
+simulated cluster. While a broker is out, ClusterWatch notices any other going down.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import time
-from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
 from ..errors import VmtuneError
+from ..settings import ROLL_SETTINGS, roll_default
 from .admin import (
     AdminError,
     ClusterSnapshot,
@@ -31,13 +32,20 @@ from .admin import (
     describe_causes,
     election_failed,
 )
+from .batches import describe as describe_batches
+from .batches import plan as plan_batches
+from .batches import unsafe_reason
 from .gates import (
+    QUORUM_UNKNOWN,
     caught_up,
     cluster_healthy,
     gate_before_stop,
     leadership_restored,
+    missing_brokers,
+    outage_cost,
     partitions_to_elect,
     registered,
+    under_replicated,
 )
 from .report import BrokerReport, RollReport
 
@@ -83,18 +91,43 @@ class ServiceController(Protocol):
         ...
 
 
+class RollHooks:
+    """What the caller of roll() learns and adds along the way; every method may be a no-op.
+
+    restart.run writes the state file and the report from these, and re-reads the KRaft
+    quorum while a broker's gate is being judged."""
+
+    def ordered(self, order: Sequence[int], batches: Sequence[str] = ()) -> None:
+        """The roll's order, once, before the first broker; batches: the batch plan's
+        lines (empty: one broker at a time)."""
+
+    def gating(self, node_id: int | None) -> None:
+        """node_id's gate is about to be judged; None: the gate is over."""
+
+    def began(self, node_id: int) -> None:
+        """node_id's turn begins."""
+
+    def ended(self, report: BrokerReport) -> None:
+        """node_id's turn ended (report.outcome says how)."""
+
+
+NO_HOOKS = RollHooks()
+
+
 @dataclass(frozen=True)
 class RollSettings:
-    gate_timeout: float = 600.0  # wait for the gate before stopping a broker
-    stop_timeout: float = 600.0  # wait for the process to exit (controlled shutdown)
-    start_timeout: float = 600.0  # from start until registered and unfenced (log recovery)
-    catchup_timeout: float = 1800.0  # until back in the ISR of every hosted partition
-    election_timeout: float = 120.0  # until it leads its preferred partitions again
-    poll_interval: float = 5.0  # the longest pause between two polls
+    """The roll's timings and switches; defaults from the settings table (ROLL_SETTINGS)."""
+
+    gate_timeout: float = roll_default("restart_gate_timeout")  # gate before a stop
+    stop_timeout: float = roll_default("restart_stop_timeout")  # process exit after stop
+    start_timeout: float = roll_default("restart_start_timeout")  # registered and unfenced
+    catchup_timeout: float = roll_default("restart_catchup_timeout")  # back in every ISR
+    election_timeout: float = roll_default("restart_election_timeout")  # leads again
+    poll_interval: float = roll_default("restart_poll_interval")  # longest pause between polls
     first_poll: float = 0.1  # the first pause; doubles up to poll_interval (back-off)
-    controller_last: bool = True
+    controller_last: bool = bool(ROLL_SETTINGS["restart_controller_last"].default)
     # Block when the KRaft quorum cannot be observed (see gates.QUORUM_UNKNOWN).
-    require_quorum: bool = False
+    require_quorum: bool = bool(ROLL_SETTINGS["restart_require_quorum"].default)
     # Brokers that must all be registered before any stop. None: the brokers being
     # rolled plus every broker holding a replica.
     expected_brokers: frozenset[int] | None = None
@@ -140,6 +173,10 @@ class ClusterUnhealthyError(RestartError):
     pass
 
 
+class OtherBrokerDownError(RestartError):
+    """Another broker or controller voter went down while this turn's broker was out."""
+
+
 class RollFailedError(VmtuneError):
     """The whole roll stopped; carries the roll report and the failure that stopped it."""
 
@@ -159,6 +196,7 @@ class WaitResult:
     last_reasons: list[str]  # why it still failed at the timeout
     elapsed: float
     fatal: str | None = None  # why waiting longer is pointless (e.g. the unit failed)
+    others: str | None = None  # another broker or voter went down (ClusterWatch)
 
 
 class Backoff:
@@ -173,6 +211,64 @@ class Backoff:
         return pause
 
 
+@dataclass
+class ClusterWatch:
+    """While this turn's brokers are out, notices another broker or voter going down.
+
+    A broker seen registered (or a voter seen caught up) since the turn began that is no
+    longer is down: waiting on for this turn's broker is pointless (with the quorum gone it
+    cannot even register) and the roll must say how many brokers are really out."""
+
+    out: frozenset[int]  # this turn's brokers: stopped or started by the roll
+    seen: set[int] = field(default_factory=set)  # other brokers seen registered
+    voters_seen: set[int] = field(default_factory=set)  # voters seen caught up
+    last: ClusterSnapshot | None = None  # the latest snapshot that answered
+    answered: bool = False  # the latest poll answered (else `last` may be stale)
+
+    def look(self, snap: ClusterSnapshot | None) -> str | None:
+        """None while no other broker or voter went down; else what happened and its cost.
+        snap None: Kafka did not answer this poll."""
+        self.answered = snap is not None
+        if snap is None:
+            return None
+        self.last = snap
+        self.seen |= snap.brokers - self.out
+        up_voters = {v.node_id for v in snap.quorum.voters if v.caught_up} if snap.quorum else set()
+        self.voters_seen |= up_voters - self.out
+        gone = sorted(self.seen - snap.brokers)
+        voters_gone = sorted(self.voters_seen - up_voters - set(gone))
+        if not gone and not voters_gone:
+            return None
+        events = [f"broker {n} went down (no longer registered, or fenced)" for n in gone]
+        events += [f"controller voter {n} went down (no longer caught up)" for n in voters_gone]
+        return "; ".join([*events, self.brokers_out(snap), *outage_cost(snap, self.out_now(snap))])
+
+    def out_now(self, snap: ClusterSnapshot) -> list[int]:
+        return sorted((self.seen | self.out) - snap.brokers)
+
+    def brokers_out(self, snap: ClusterSnapshot) -> str:
+        """'2 brokers out: 1 (restarted by this roll), 3 (not by this roll)'."""
+        out = self.out_now(snap)
+        if not out:
+            return "no broker out"
+        label = {True: "restarted by this roll", False: "not by this roll"}
+        listed = ", ".join(f"{n} ({label[n in self.out]})" for n in out)
+        return f"{len(out)} broker{'s' if len(out) != 1 else ''} out: {listed}"
+
+    def stopped_with(self, node_id: int) -> str:
+        """How the roll leaves the cluster when it stops at node_id, never fewer out."""
+        if self.last is None:
+            return "roll stopped; Kafka never answered, so whether other brokers are out is unknown"
+        others = [n for n in self.out_now(self.last) if n != node_id]
+        told = "only this broker out" if not others else self.brokers_out(self.last)
+        if not self.answered:
+            return (
+                f"roll stopped; Kafka did not answer the last poll, so other brokers may be out "
+                f"too (at its last answer: {told})"
+            )
+        return f"roll stopped with {told}"
+
+
 def wait_until(
     admin: KafkaAdmin,
     clock: Clock,
@@ -181,10 +277,12 @@ def wait_until(
     check: Check,
     *,
     give_up: Callable[[], str | None] | None = None,
+    watch: ClusterWatch | None = None,
 ) -> WaitResult:
     """Poll check until it returns no reasons or timeout passes. An unreachable cluster is
     a reason to wait (the bootstrap broker may be the one restarting), not a pass.
-    give_up, asked after every failed poll, returns a reason that ends the wait at once."""
+    give_up, asked after every failed poll, returns a reason that ends the wait at once.
+    watch looks at every snapshot: another broker or voter going down ends it at once."""
     started = clock.now()
     backoff = Backoff(settings.first_poll, settings.poll_interval)
     first: list[str] = []
@@ -196,6 +294,9 @@ def wait_until(
         except AdminError as exc:
             snap, reasons = None, [f"cannot ask Kafka: {exc}"]
         elapsed = clock.now() - started
+        others = watch.look(snap) if watch is not None else None
+        if others is not None:
+            return WaitResult(None, first or reasons, reasons, elapsed, others=others)
         if not reasons and snap is not None:
             return WaitResult(snap, first, [], elapsed)
         first = first or reasons
@@ -238,8 +339,10 @@ def run_gate(
     *,
     report: BrokerReport | None = None,
     node_ids: Collection[int] = (),
+    watch: ClusterWatch | None = None,
 ) -> BrokerReport:
-    """GATE: wait until node_id may be stopped, or raise GateBlockedError naming what blocks."""
+    """GATE: wait until node_id may be stopped, or raise GateBlockedError naming what blocks.
+    The snapshot that passes seeds watch: every broker it shows is watched from then on."""
     report = report or BrokerReport(node_id)
     report.phase = Phase.GATE.value
 
@@ -257,6 +360,8 @@ def run_gate(
             f"{settings.gate_timeout:g}s: {'; '.join(res.last_reasons)}"
         )
         raise GateBlockedError(node_id, Phase.GATE, report.error, report)
+    if watch is not None:
+        watch.look(res.snapshot)
     report.partitions_led_before = [str(tp) for tp in res.snapshot.led_by(node_id)]
     report.was_controller = res.snapshot.active_controller == node_id
     report.outcome = "gate_passed"
@@ -282,24 +387,37 @@ def _elect(admin: KafkaAdmin, tps: Sequence[TopicPartition]) -> dict[TopicPartit
 
 
 def _fail_after_start(
-    report: BrokerReport, res: WaitResult, settings: RollSettings
+    report: BrokerReport, res: WaitResult, settings: RollSettings, watch: ClusterWatch
 ) -> RestartError:
     node_id = report.node_id
+    if res.others is not None:
+        return _others_down(report, Phase.AWAIT_REGISTERED, res, "register")
+    stopped = watch.stopped_with(node_id)
     if res.fatal is not None:
         return _fail(
             report,
             BrokerNotBackError,
             Phase.AWAIT_REGISTERED,
             f"broker {node_id} did not come back: {res.fatal} ({res.elapsed:.1f}s after start); "
-            "roll stopped with only this broker out",
+            f"{stopped}",
         )
     return _fail(
         report,
         BrokerNotBackError,
         Phase.AWAIT_REGISTERED,
         f"broker {node_id} did not come back: not registered and unfenced "
-        f"{settings.start_timeout:g}s after start ({'; '.join(res.last_reasons)}); "
-        "roll stopped with only this broker out",
+        f"{settings.start_timeout:g}s after start ({'; '.join(res.last_reasons)}); {stopped}",
+    )
+
+
+def _others_down(report: BrokerReport, phase: Phase, res: WaitResult, waiting: str) -> RestartError:
+    """The wait for this turn's broker ended because another broker or voter went down."""
+    return _fail(
+        report,
+        OtherBrokerDownError,
+        phase,
+        f"stopped waiting for broker {report.node_id} to {waiting} after {res.elapsed:.1f}s: "
+        f"{res.others}; the roll stopped and touches no other broker",
     )
 
 
@@ -312,16 +430,19 @@ def run_after_start(
     report: BrokerReport | None = None,
     elect: bool = True,
     service: ServiceController | None = None,
+    watch: ClusterWatch | None = None,
 ) -> BrokerReport:
     """AWAIT_REGISTERED -> AWAIT_CAUGHT_UP -> ELECT -> VERIFY_LEADERS for a started broker.
 
     Leadership is only moved back once the broker is in the ISR of everything it hosts:
     electing a replica that is still catching up stalls acks=all producers. elect=False
     (check mode) stops after the catch-up and lists what would be elected. With service,
-    a unit that fails or a process that exits while registering ends the wait at once.
+    a unit that fails or a process that exits while registering ends the wait at once;
+    so does another broker or voter going down (watch, seeded by the gate).
     """
     report = report or BrokerReport(node_id)
     give_up = (lambda: service.failure(node_id)) if service is not None else None
+    watch = watch or ClusterWatch(frozenset({node_id}))
 
     report.phase = Phase.AWAIT_REGISTERED.value
     res = wait_until(
@@ -331,18 +452,26 @@ def run_after_start(
         settings,
         lambda s: registered(s, node_id),
         give_up=give_up,
+        watch=watch,
     )
     report.timings["start"] = res.elapsed
     report.note_wait("start", res.elapsed, res.first_reasons)
     if res.snapshot is None:
-        raise _fail_after_start(report, res, settings)
+        raise _fail_after_start(report, res, settings, watch)
 
     report.phase = Phase.AWAIT_CAUGHT_UP.value
     res = wait_until(
-        admin, clock, settings.catchup_timeout, settings, lambda s: caught_up(s, node_id)
+        admin,
+        clock,
+        settings.catchup_timeout,
+        settings,
+        lambda s: caught_up(s, node_id),
+        watch=watch,
     )
     report.timings["catch_up"] = res.elapsed
     report.note_wait("catch_up", res.elapsed, res.first_reasons)
+    if res.others is not None:
+        raise _others_down(report, Phase.AWAIT_CAUGHT_UP, res, "catch up")
     if res.snapshot is None:
         raise _fail(
             report,
@@ -360,7 +489,7 @@ def run_after_start(
         report.partitions_led_after = [str(tp) for tp in res.snapshot.led_by(node_id)]
         report.outcome = "would_elect" if to_elect else "caught_up"
         return report
-    _elect_and_verify(admin, settings, clock, report, to_elect)
+    _elect_and_verify(admin, settings, clock, report, to_elect, watch=watch)
     report.phase = Phase.DONE.value
     report.outcome = "restarted"
     return report
@@ -372,6 +501,8 @@ def _elect_and_verify(
     clock: Clock,
     report: BrokerReport,
     to_elect: Sequence[TopicPartition],
+    *,
+    watch: ClusterWatch,
 ) -> None:
     """ELECT -> VERIFY_LEADERS: elect, then re-read at once and with back-off, retrying
     what is still missing (an election can fail while an ISR change propagates)."""
@@ -388,6 +519,11 @@ def _elect_and_verify(
         except AdminError as exc:
             snap, missing = None, [f"cannot ask Kafka: {exc}"]
         elapsed = clock.now() - started
+        others = watch.look(snap)
+        if others is not None:
+            report.timings["election"] = elapsed
+            res = WaitResult(None, first, missing, elapsed, others=others)
+            raise _others_down(report, Phase.VERIFY_LEADERS, res, "lead its partitions again")
         if not missing and snap is not None:
             break
         first = first or missing
@@ -451,18 +587,24 @@ def restart_broker(
     *,
     report: BrokerReport | None = None,
     node_ids: Collection[int] = (),
+    hooks: RollHooks = NO_HOOKS,
 ) -> BrokerReport:
     """The per-broker sequence: gate, stop, process exit, start, registered and unfenced,
     caught up, preferred election, leaders verified. Raises RestartError at the first
     phase that fails; nothing after it runs."""
     report = report or BrokerReport(node_id)
-    run_gate(admin, node_id, settings, clock, report=report, node_ids=node_ids)
+    watch = ClusterWatch(frozenset({node_id}))
+    hooks.gating(node_id)
+    try:
+        run_gate(admin, node_id, settings, clock, report=report, node_ids=node_ids, watch=watch)
+    finally:
+        hooks.gating(None)
     began = clock.now()
     _service_call(service.stop, node_id, Phase.STOP, report)
     report.phase = Phase.AWAIT_EXIT.value
     await_exit(service, node_id, settings, clock, report)
     report.timings["stop"] = clock.now() - began
-    return start_broker(admin, service, node_id, settings, clock, report=report)
+    return start_broker(admin, service, node_id, settings, clock, report=report, watch=watch)
 
 
 def start_broker(
@@ -473,6 +615,7 @@ def start_broker(
     clock: Clock,
     *,
     report: BrokerReport | None = None,
+    watch: ClusterWatch | None = None,
 ) -> BrokerReport:
     """Start the broker and see it back: registered and unfenced, caught up, preferred
     leaders elected and verified. The second half of restart_broker, and on its own the
@@ -481,7 +624,9 @@ def start_broker(
     began = clock.now()
     _service_call(service.start, node_id, Phase.START, report)
     report.timings["unit_start"] = clock.now() - began
-    return run_after_start(admin, node_id, settings, clock, report=report, service=service)
+    return run_after_start(
+        admin, node_id, settings, clock, report=report, service=service, watch=watch
+    )
 
 
 def run_final_check(
@@ -562,6 +707,7 @@ def roll_step(
     *,
     node_ids: Collection[int] = (),
     down: Collection[int] = (),
+    hooks: RollHooks = NO_HOOKS,
 ) -> Step:
     """Restart remaining[0], unless it has become the active controller while others are
     still to go: then it moves to the end untouched (the controller is restarted last).
@@ -575,7 +721,7 @@ def roll_step(
     if settings.controller_last and rest and _active_controller(admin) == node:
         note = f"active controller is now broker {node}: restarting it last"
         return Step(node, [*rest, node], None, note)
-    report = restart_broker(admin, service, node, settings, clock, node_ids=node_ids)
+    report = restart_broker(admin, service, node, settings, clock, node_ids=node_ids, hooks=hooks)
     return Step(node, rest, report)
 
 
@@ -588,48 +734,135 @@ def roll(
     *,
     skip: SkipRule = None,
     down: Collection[int] = (),
+    hooks: RollHooks = NO_HOOKS,
+    batch: int | None = 1,
+    racks: Mapping[int, str] | None = None,
 ) -> RollReport:
-    """Restart node_ids one at a time: order, then roll_step until none remain, then the
-    final check; the role runs the same steps. skip: node ids (or a predicate) already
-    done when resuming (the role decides that with decide.already_restarted). down:
-    brokers that died, started first (recovery). Raises RollFailedError (with the report
-    so far) at the first failure."""
+    """Restart node_ids: order (batch 1: one at a time; a ceiling or None: safe batches
+    from batches.plan), then one turn per batch until none remain, then the final check.
+    skip: node ids (or a predicate) already done when resuming. down: brokers that died,
+    started first (recovery). Raises RollFailedError (with the report so far) at the first
+    failure; a batch's other brokers are brought back and checked first."""
     is_done = _skipper(skip)
     report = RollReport()
-    queue = order_brokers(node_ids, _active_controller(admin), settings.controller_last, down)
-    report.order = list(queue)
+    queue = _turns(admin, node_ids, settings, clock, down=down, batch=batch, racks=racks)
+    report.notes.extend(queue.notes)
+    report.order = [n for b in queue.batches for n in b]
+    hooks.ordered(report.order, queue.notes)
+    batches = queue.batches
     restarted: list[int] = []
-    turns = len(queue) + 1  # each broker once, one more for a controller that moved (as the role)
-    while queue and turns > 0:
+    turns = len(batches) + 1  # each batch once, one more for a controller that moved
+    while batches and turns > 0:
         turns -= 1
-        if is_done(queue[0]):
-            skipped = BrokerReport(queue.pop(0))
+        for n in [n for n in batches[0] if is_done(n)]:
+            skipped = BrokerReport(n)
             skipped.outcome = skipped.phase = "skipped"
             report.brokers.append(skipped)
+        todo = tuple(n for n in batches[0] if not is_done(n))
+        if not todo:
+            batches.pop(0)
             continue
-        node = queue[0]
+        rest = [n for b in batches[1:] for n in b]
         try:
-            step = roll_step(admin, service, queue, settings, clock, node_ids=node_ids, down=down)
+            done = _turn(
+                admin,
+                service,
+                todo,
+                settings,
+                clock,
+                rest=rest,
+                node_ids=node_ids,
+                down=down,
+                hooks=hooks,
+            )
         except RestartError as exc:
-            report.brokers.append(_failed_report(exc))
+            failed = exc.reports if isinstance(exc, BatchFailedError) else [_failed_report(exc)]
+            for r in failed:
+                report.brokers.append(r)
+                hooks.ended(r)
             report.outcome = "failed"
             report.message = (
-                f"stopped at broker {node} ({exc.phase.value}): {exc}. "
-                f"Restarted: {restarted or 'none'}; not touched: {queue[1:] or 'none'}"
+                f"stopped at broker {exc.node_id} ({exc.phase.value}): {exc}. "
+                f"Restarted: {restarted or 'none'}; not touched: {rest or 'none'}"
             )
             raise RollFailedError(report.message, report, exc) from exc
-        queue = step.remaining
-        if step.note:
-            report.notes.append(step.note)
-        if step.report is not None:
-            report.brokers.append(step.report)
-            restarted.append(node)
-    if queue:  # the controller kept moving onto the next broker: never restart it early
-        stuck = GateBlockedError(queue[0], Phase.GATE, f"active controller kept moving: {queue}")
+        if isinstance(done, str):  # the controller moved onto this broker: it goes last
+            report.notes.append(done)
+            batches.append(batches.pop(0))
+            continue
+        batches.pop(0)
+        for r in done:
+            report.brokers.append(r)
+            restarted.append(r.node_id)
+            hooks.ended(r)
+    if batches:  # the controller kept moving onto the next broker: never restart it early
+        stuck = GateBlockedError(
+            batches[0][0], Phase.GATE, f"active controller kept moving: {batches}"
+        )
         report.outcome, report.message = "failed", f"stopped: {stuck}"
         raise RollFailedError(report.message, report, stuck)
     _finish(admin, report, restarted, settings, clock, node_ids=node_ids)
     return report
+
+
+@dataclass
+class _Queue:
+    batches: list[tuple[int, ...]]
+    notes: list[str]
+
+
+def _turns(
+    admin: KafkaAdmin,
+    node_ids: Sequence[int],
+    settings: RollSettings,
+    clock: Clock,
+    *,
+    down: Collection[int],
+    batch: int | None,
+    racks: Mapping[int, str] | None,
+) -> _Queue:
+    """The roll's turns: one broker each (batch 1), or the safe batches of one snapshot."""
+    if batch == 1:
+        order = order_brokers(node_ids, _active_controller(admin), settings.controller_last, down)
+        return _Queue([(n,) for n in order], [])
+    res = wait_until(admin, clock, settings.gate_timeout, settings, lambda _snap: [])
+    if res.snapshot is None:
+        node = node_ids[0] if node_ids else -1
+        stuck = GateBlockedError(
+            node, Phase.GATE, f"cannot plan the batches: {'; '.join(res.last_reasons)}"
+        )
+        raise RollFailedError(f"stopped: {stuck}", RollReport(outcome="failed"), stuck)
+    planned = plan_batches(
+        res.snapshot,
+        node_ids,
+        batch,
+        racks=racks,
+        controller_last=settings.controller_last,
+        down=down,
+    )
+    return _Queue([b.nodes for b in planned], describe_batches(planned))
+
+
+def _turn(
+    admin: KafkaAdmin,
+    service: ServiceController,
+    todo: tuple[int, ...],
+    settings: RollSettings,
+    clock: Clock,
+    *,
+    rest: list[int],
+    node_ids: Collection[int],
+    down: Collection[int],
+    hooks: RollHooks,
+) -> list[BrokerReport] | str:
+    """One turn: its brokers' reports, or the note that the controller moved onto it."""
+    if len(todo) > 1:
+        return restart_batch(admin, service, todo, settings, clock, node_ids=node_ids, hooks=hooks)
+    hooks.began(todo[0])
+    step = roll_step(
+        admin, service, [todo[0], *rest], settings, clock, node_ids=node_ids, down=down, hooks=hooks
+    )
+    return [step.report] if step.report is not None else step.note or "deferred"
 
 
 def _failed_report(exc: RestartError) -> BrokerReport:
@@ -665,3 +898,128 @@ def _finish(
         f"; skipped (already done) {skipped}" if skipped else ""
     )
     report.order = [b.node_id for b in report.brokers]
+
+
+# -- batches ---------------------------------------------------------------------------------
+
+
+class BatchFailedError(RestartError):
+    """A broker of a batch failed; the others of the batch were still brought back."""
+
+    def __init__(self, first: RestartError, reports: list[BrokerReport]) -> None:
+        super().__init__(first.node_id, first.phase, str(first), first.report)
+        self.reports = reports
+
+
+def _each(
+    service: ServiceController,
+    call: Callable[[int], None],
+    nodes: Sequence[int],
+    phase: Phase,
+    reports: dict[int, BrokerReport],
+) -> None:
+    """call for every broker of a batch; at once (threads) when the service manager says
+    its brokers are independent (parallel = True: one host each), else one after another."""
+    if not getattr(service, "parallel", False) or len(nodes) == 1:
+        for n in nodes:
+            _service_call(call, n, phase, reports[n])
+        return
+    with concurrent.futures.ThreadPoolExecutor(len(nodes)) as pool:
+        futures = [pool.submit(_service_call, call, n, phase, reports[n]) for n in nodes]
+    for f in futures:
+        f.result()  # the first failure, as the serial path would raise it
+
+
+def restart_batch(
+    admin: KafkaAdmin,
+    service: ServiceController,
+    nodes: Sequence[int],
+    settings: RollSettings,
+    clock: Clock,
+    *,
+    node_ids: Collection[int] = (),
+    hooks: RollHooks = NO_HOOKS,
+) -> list[BrokerReport]:
+    """A batch: one gate for all, stop all, every process exited, start all, then each one
+    registered, caught up, elected and verified. A broker that fails does not stop the
+    others of its batch from being brought back and checked; then BatchFailedError."""
+    reports = {n: BrokerReport(n) for n in nodes}
+    watch = ClusterWatch(frozenset(nodes))
+
+    def check(snap: ClusterSnapshot) -> list[str]:
+        expected = settings.expected_brokers or default_expected(snap, [*node_ids, *nodes])
+        reasons = missing_brokers(snap, expected) + under_replicated(snap)
+        reasons += unsafe_reason(snap, nodes)
+        if settings.require_quorum and snap.quorum is None:
+            reasons.append(QUORUM_UNKNOWN)
+        return reasons
+
+    for n in nodes:
+        hooks.began(n)
+        reports[n].phase = Phase.GATE.value
+    hooks.gating(nodes[0])
+    try:
+        res = wait_until(admin, clock, settings.gate_timeout, settings, check)
+    finally:
+        hooks.gating(None)
+    names = ", ".join(str(n) for n in nodes)
+    for r in reports.values():
+        r.timings["gate"] = res.elapsed
+        r.note_wait("gate", res.elapsed, res.first_reasons)
+    if res.snapshot is None:
+        message = (
+            f"brokers {names} not stopped: safety gate still blocked after "
+            f"{settings.gate_timeout:g}s: {'; '.join(res.last_reasons)}"
+        )
+        for r in reports.values():
+            r.outcome, r.error = "failed", message
+        first = GateBlockedError(nodes[0], Phase.GATE, message, reports[nodes[0]])
+        raise BatchFailedError(first, list(reports.values()))
+    watch.look(res.snapshot)
+    for n, r in reports.items():
+        r.partitions_led_before = [str(tp) for tp in res.snapshot.led_by(n)]
+        r.was_controller = res.snapshot.active_controller == n
+    began = clock.now()
+    try:
+        _each(service, service.stop, nodes, Phase.STOP, reports)
+        for n in nodes:
+            reports[n].phase = Phase.AWAIT_EXIT.value
+            await_exit(service, n, settings, clock, reports[n])
+    except RestartError as exc:
+        raise BatchFailedError(exc, list(reports.values())) from exc
+    for r in reports.values():
+        r.timings["stop"] = clock.now() - began
+    return _back_after_start(admin, service, nodes, settings, clock, reports=reports, watch=watch)
+
+
+def _back_after_start(
+    admin: KafkaAdmin,
+    service: ServiceController,
+    nodes: Sequence[int],
+    settings: RollSettings,
+    clock: Clock,
+    *,
+    reports: dict[int, BrokerReport],
+    watch: ClusterWatch,
+) -> list[BrokerReport]:
+    """Start all, then see each one back; a failure does not stop the others' checks."""
+    began = clock.now()
+    failures: list[RestartError] = []
+    try:
+        _each(service, service.start, nodes, Phase.START, reports)
+    except RestartError as exc:
+        failures.append(exc)
+    for n in nodes:  # the starts ran together: each took the batch's start time
+        reports[n].timings["unit_start"] = clock.now() - began
+    for n in nodes:
+        if reports[n].outcome == "failed":
+            continue
+        try:
+            run_after_start(
+                admin, n, settings, clock, report=reports[n], service=service, watch=watch
+            )
+        except RestartError as exc:
+            failures.append(exc)
+    if failures:
+        raise BatchFailedError(failures[0], list(reports.values()))
+    return list(reports.values())
