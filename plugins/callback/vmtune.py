@@ -33,13 +33,16 @@ DOCUMENTATION = """
 """
 
 import re
-import textwrap
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from ansible.playbook.task_include import TaskInclude
 from ansible.plugins.callback.default import CallbackModule as DefaultCallback
 from ansible.utils.fqcn import add_internal_fqcns
+from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.report.render import (
+    WIDTH,
+    wrap_line,
+)
 
 from ansible import constants as C  # noqa: N812 (Ansible's own idiom)
 from ansible import context
@@ -53,8 +56,8 @@ _WRAPPERS = re.compile(r"^(?:(?:Task|Action|Module) failed(?: \([^)]*\))?: )+")
 # Argument-spec errors name Ansible's internal string class; the value is the point.
 _INTERNAL_CLASS = re.compile(r": <class '[\w.]+'> cannot be converted to an? \w+")
 
-# Messages are wrapped to this width (hanging indent); diffs are printed as they are.
-WIDTH = 120
+# Messages are wrapped to render.WIDTH (hanging indent), as the CLI's reports; diffs are
+# printed as they are.
 
 F = TypeVar("F", bound=Callable[..., None])
 
@@ -92,22 +95,7 @@ def message_lines(value: Any, width: int = WIDTH) -> list[str]:
     """A debug msg as lines of at most `width` columns: a list gives one line per item."""
     items = value if isinstance(value, list) else [value]
     lines = [line for item in items for line in str(item).splitlines()]
-    return [part for line in lines for part in wrap(line, width)]
-
-
-def wrap(line: str, width: int = WIDTH) -> list[str]:
-    """A long line wrapped at spaces, continued 4 columns further in than it starts."""
-    if len(line) <= width:
-        return [line]
-    indent = line[: len(line) - len(line.lstrip())]
-    return textwrap.wrap(
-        line,
-        width,
-        initial_indent="",
-        subsequent_indent=indent + "    ",
-        break_long_words=False,
-        break_on_hyphens=False,
-    ) or [line]
+    return [part for line in lines for part in wrap_line(line, width)]
 
 
 class CallbackModule(DefaultCallback):  # type: ignore[misc]

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from ..contracts import ChangeRecord, SysctlChange
+from .render import WIDTH
 
 SCHEMA = 1
 MODES = ("report", "check", "apply")
@@ -254,8 +255,7 @@ _MODE_TITLE = {
 }
 
 
-# The console table fits this many columns; the Markdown report keeps every column.
-WIDTH = 120
+# The console table fits render.WIDTH columns; the Markdown report keeps every column.
 # Dropped into the note under the row, in this order, when a table is too wide; a very long
 # host name goes first instead, heading its row on a line of its own.
 OPTIONAL = ("threads", "leaked", "index_areas")
