@@ -1,9 +1,9 @@
 """The suite's tiers and the guard that keeps the fast one fast.
 
 `./run.sh fast` (and the shifted-clock run of `./run.sh test`) select FAST and export
-KVT_TIER=fast. The helpers that start Ansible, podman or a JVM call `starting(kind)`
-first: in the fast tier that can only be a test that lacks its marker, and it fails
-naming the marker instead of slowing the tier down unseen.
+KVT_TIER=fast. The helpers that start Ansible (playbook_run) or podman (podman_setup)
+call `starting(kind)` first: in the fast tier that can only be a test that lacks its
+marker, and it fails naming the marker instead of slowing the tier down unseen.
 """
 
 from __future__ import annotations
