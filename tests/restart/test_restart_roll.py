@@ -21,6 +21,7 @@ from kafka_vmtune.restart.machine import (
     NotCaughtUpError,
     OtherBrokerDownError,
     RollFailedError,
+    RollHooks,
     roll,
     run_final_check,
 )
@@ -307,3 +308,30 @@ def test_the_report_of_a_failed_roll_says_where_and_why() -> None:
     text = failure.report.render()
     assert text.startswith("rolling restart: failed: stopped at broker 2 (await_caught_up)")
     assert "  error: broker 2 is back but did not catch up within 120s" in text
+
+
+class _CountingQuorum(RollHooks):
+    """Counts the gates' quorum reads (each one a JVM on a broker host in production)."""
+
+    def __init__(self, sim: SimCluster) -> None:
+        self.sim = sim
+        self.reads: list[tuple[float, int]] = []
+
+    def quorum(self, snapshot: ClusterSnapshot, node_id: int) -> ClusterSnapshot:
+        self.reads.append((self.sim.clock.now(), node_id))
+        return snapshot
+
+
+@pytest.mark.parametrize("batch", [1, None])
+def test_the_quorum_is_read_only_once_the_metadata_lets_the_gate_pass(batch: int | None) -> None:
+    tp = TopicPartition("payments", 1)
+    sim = cluster(n=6, faults=Faults(initial_urp=((tp, 2),), urp_clears_at=45.0))
+    hooks = _CountingQuorum(sim)
+    report = roll(sim, sim, list(range(1, 7)), SETTINGS, sim.clock, hooks=hooks, batch=batch)
+    # A batch stops brokers beside each other (a "stopped while" note): never below min ISR.
+    assert not [v for v in sim.violations if "below min" in v.what or "offline" in v.what]
+    assert any("payments-1" in w for w in report.brokers[0].waits)  # the first gate waited
+    assert hooks.reads and min(t for t, _ in hooks.reads) >= 45.0
+    turns = {e.t for e in sim.log if "controlled shutdown" in e.what}  # stops at once: a batch
+    assert len(turns) == (6 if batch == 1 else len(turns)) and len(turns) < 7
+    assert len(hooks.reads) == len(turns)  # one read per gate: each passed on the poll that read it

@@ -85,11 +85,19 @@ def gate_before_stop(
     require_quorum: bool = False,
 ) -> list[str]:
     """Everything that forbids stopping node_id now; empty when it is safe."""
+    return partition_blockers(snapshot, node_id, expected_brokers) + quorum_without(
+        snapshot, node_id, require_quorum=require_quorum
+    )
+
+
+def partition_blockers(
+    snapshot: ClusterSnapshot, node_id: int, expected_brokers: Collection[int]
+) -> list[str]:
+    """The gate without the KRaft quorum: what the metadata alone forbids."""
     return (
         missing_brokers(snapshot, expected_brokers)
         + under_replicated(snapshot)
         + would_drop_below_min_isr(snapshot, node_id)
-        + quorum_without(snapshot, node_id, require_quorum=require_quorum)
     )
 
 

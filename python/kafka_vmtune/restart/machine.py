@@ -18,7 +18,7 @@ from __future__ import annotations
 import concurrent.futures
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Protocol
 
@@ -39,11 +39,12 @@ from .gates import (
     QUORUM_UNKNOWN,
     caught_up,
     cluster_healthy,
-    gate_before_stop,
     leadership_restored,
     missing_brokers,
     outage_cost,
+    partition_blockers,
     partitions_to_elect,
+    quorum_without,
     registered,
     under_replicated,
 )
@@ -94,15 +95,18 @@ class ServiceController(Protocol):
 class RollHooks:
     """What the caller of roll() learns and adds along the way; every method may be a no-op.
 
-    restart.run writes the state file and the report from these, and re-reads the KRaft
-    quorum while a broker's gate is being judged."""
+    restart.run writes the state file and the report from these, and reads the KRaft
+    quorum when a gate needs it."""
 
     def ordered(self, order: Sequence[int], batches: Sequence[str] = ()) -> None:
         """The roll's order, once, before the first broker; batches: the batch plan's
         lines (empty: one broker at a time)."""
 
-    def gating(self, node_id: int | None) -> None:
-        """node_id's gate is about to be judged; None: the gate is over."""
+    def quorum(self, snapshot: ClusterSnapshot, node_id: int) -> ClusterSnapshot:
+        """snapshot with the KRaft quorum as it is now (read on node_id's host). A gate asks
+        only once everything else passes: the read starts a JVM on a broker host, which
+        costs seconds and the brokers' CPU."""
+        return snapshot
 
     def began(self, node_id: int) -> None:
         """node_id's turn begins."""
@@ -340,17 +344,25 @@ def run_gate(
     report: BrokerReport | None = None,
     node_ids: Collection[int] = (),
     watch: ClusterWatch | None = None,
+    hooks: RollHooks = NO_HOOKS,
 ) -> BrokerReport:
     """GATE: wait until node_id may be stopped, or raise GateBlockedError naming what blocks.
     The snapshot that passes seeds watch: every broker it shows is watched from then on."""
     report = report or BrokerReport(node_id)
     report.phase = Phase.GATE.value
+    with_quorum: list[ClusterSnapshot] = []
 
     def check(snap: ClusterSnapshot) -> list[str]:
         expected = settings.expected_brokers or default_expected(snap, [*node_ids, node_id])
-        return gate_before_stop(snap, node_id, expected, require_quorum=settings.require_quorum)
+        reasons = partition_blockers(snap, node_id, expected)
+        if reasons:
+            return reasons
+        with_quorum[:] = [hooks.quorum(snap, node_id)]
+        return quorum_without(with_quorum[0], node_id, require_quorum=settings.require_quorum)
 
     res = wait_until(admin, clock, settings.gate_timeout, settings, check)
+    if res.snapshot is not None and with_quorum:
+        res = replace(res, snapshot=with_quorum[0])
     report.timings["gate"] = res.elapsed
     report.note_wait("gate", res.elapsed, res.first_reasons)
     if res.snapshot is None:
@@ -594,11 +606,9 @@ def restart_broker(
     phase that fails; nothing after it runs."""
     report = report or BrokerReport(node_id)
     watch = ClusterWatch(frozenset({node_id}))
-    hooks.gating(node_id)
-    try:
-        run_gate(admin, node_id, settings, clock, report=report, node_ids=node_ids, watch=watch)
-    finally:
-        hooks.gating(None)
+    run_gate(
+        admin, node_id, settings, clock, report=report, node_ids=node_ids, watch=watch, hooks=hooks
+    )
     began = clock.now()
     _service_call(service.stop, node_id, Phase.STOP, report)
     report.phase = Phase.AWAIT_EXIT.value
@@ -946,10 +956,16 @@ def restart_batch(
     reports = {n: BrokerReport(n) for n in nodes}
     watch = ClusterWatch(frozenset(nodes))
 
+    with_quorum: list[ClusterSnapshot] = []
+
     def check(snap: ClusterSnapshot) -> list[str]:
         expected = settings.expected_brokers or default_expected(snap, [*node_ids, *nodes])
         reasons = missing_brokers(snap, expected) + under_replicated(snap)
-        reasons += unsafe_reason(snap, nodes)
+        if reasons:  # the quorum is read only once the metadata alone allows the batch
+            return reasons
+        snap = hooks.quorum(snap, nodes[0])
+        with_quorum[:] = [snap]
+        reasons = unsafe_reason(snap, nodes)
         if settings.require_quorum and snap.quorum is None:
             reasons.append(QUORUM_UNKNOWN)
         return reasons
@@ -957,11 +973,9 @@ def restart_batch(
     for n in nodes:
         hooks.began(n)
         reports[n].phase = Phase.GATE.value
-    hooks.gating(nodes[0])
-    try:
-        res = wait_until(admin, clock, settings.gate_timeout, settings, check)
-    finally:
-        hooks.gating(None)
+    res = wait_until(admin, clock, settings.gate_timeout, settings, check)
+    if res.snapshot is not None and with_quorum:
+        res = replace(res, snapshot=with_quorum[0])
     names = ", ".join(str(n) for n in nodes)
     for r in reports.values():
         r.timings["gate"] = res.elapsed

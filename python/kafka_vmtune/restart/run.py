@@ -243,20 +243,17 @@ def markdown(doc: Mapping[str, Any]) -> str:
 
 class QuorumAdmin:
     """The admin, with the KRaft quorum read on a broker host (kafka_vmtune_quorum_command):
-    re-read at every poll while a gate is judged, the last reading otherwise."""
+    read when a gate asks (RollHooks.quorum), the last reading otherwise."""
 
     def __init__(self, inner: KafkaAdmin, read: Callable[[int], QuorumState] | None) -> None:
         self.inner, self._read = inner, read
         self.quorum: QuorumState | None = None
-        self.gating: int | None = None
 
     def refresh(self, node_id: int) -> None:
         if self._read is not None:
             self.quorum = self._read(node_id)
 
     def snapshot(self) -> ClusterSnapshot:
-        if self.gating is not None:
-            self.refresh(self.gating)
         snap = self.inner.snapshot()
         return snap if self.quorum is None else replace(snap, quorum=self.quorum)
 
@@ -285,9 +282,12 @@ class _Recorder(RollHooks):
         run.lines += list(batches)
         run.batches = list(batches)
 
-    def gating(self, node_id: int | None) -> None:
-        if isinstance(self.run.admin, QuorumAdmin):
-            self.run.admin.gating = node_id
+    def quorum(self, snapshot: ClusterSnapshot, node_id: int) -> ClusterSnapshot:
+        admin = self.run.admin
+        if not isinstance(admin, QuorumAdmin):
+            return snapshot
+        admin.refresh(node_id)
+        return snapshot if admin.quorum is None else replace(snapshot, quorum=admin.quorum)
 
     def began(self, node_id: int) -> None:
         self.began_at[node_id] = time.time()
