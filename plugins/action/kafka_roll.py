@@ -60,7 +60,7 @@ TIMEOUTS = (
 SPEC: dict[str, Any] = {
     # This host's own inputs (templated for it by Ansible).
     "report": {"type": "raw"},
-    "restart_needed": {"type": "raw", "default": False},
+    "restart_due": {"type": "raw", "default": False},
     "listed": {"type": "bool", "default": False},
     "node_id": {"type": "raw"},
     "rack": {"type": "str"},
@@ -152,7 +152,7 @@ class ActionModule(ActionBase):  # type: ignore[misc]  # ansible-core has no typ
         host = str(task_vars["inventory_hostname"])
         play_hosts = [str(h) for h in task_vars.get("ansible_play_hosts") or [host]]
         rendezvous = Path(tempfile.gettempdir()) / f"kvt-roll-{os.getppid()}-{self._task._uuid}"
-        mine = {k: p[k] for k in ("report", "restart_needed", "listed", "node_id", "unit", "rack")}
+        mine = {k: p[k] for k in ("report", "restart_due", "listed", "node_id", "unit", "rack")}
         mine["service_name"] = p["service_name"]
         if host != play_hosts[0]:
             return {**result, **self._serve(rendezvous, host, mine, p["join_timeout"])}
@@ -250,7 +250,7 @@ class ActionModule(ActionBase):  # type: ignore[misc]  # ansible-core has no typ
             BrokerHost(
                 h,
                 inputs[h]["report"],
-                inputs[h]["restart_needed"],
+                inputs[h]["restart_due"],
                 bool(inputs[h]["listed"]),
                 inputs[h]["node_id"],
                 inputs[h].get("rack") or None,

@@ -9,29 +9,64 @@ from __future__ import annotations
 
 from typing import Any, TypedDict, cast
 
-SCHEMA = 2
+SCHEMA = 3
 
 
-class Step(TypedDict):
+class Decision(TypedDict):
+    """plan.plan.Decision as JSON: one yes/no of the plan, with its reason."""
+
     do: bool
     reason: str
+
+
+class NofileRecommendation(TypedDict):
+    """sizing.recommend.NofileRecommendation as JSON: recommendation.nofile."""
+
+    live: int | None  # the broker's soft limit now (None: no broker)
+    required: int
+    recommended: int
+    detail: str
+
+
+class Recommendation(TypedDict):
+    """The recommendation as JSON: vm.max_map_count's keys (sizing.recommend.MapRecommendation)
+    at the top, the open-file limit under `nofile`."""
+
+    live: int
+    required: int
+    floor: int
+    recommended: int
+    action: str  # raise | keep
+    reason: str
+    nofile: NofileRecommendation
+
+
+class Status(TypedDict):
+    """sizing.recommend.Status as JSON."""
+
+    level: str  # ok | warn | critical
+    used: int | None
+    live: int
+    used_ratio: float | None
+    required_ratio: float
+    reasons: list[str]
 
 
 class Plan(TypedDict):
     """plan.plan.HostPlan as JSON: what tune-vm.yml sets on this host, and why."""
 
     target: int
-    wanted: int
-    needed: int
+    recommended: int
+    fixed: int | None
     required: int
     live: int
     boot_value: int | None
     after_reboot: int
-    raise_live: Step
-    persist: Step
+    raise_live: Decision
+    persist: Decision
     nofile: int | None
     malloc_arena_max: int | None
-    restart: Step
+    restart: Decision
     action: str
 
 
@@ -45,12 +80,13 @@ class Sysctl(TypedDict):
     ignored: list[str]  # sysctl files not read (not regular), and why
     ours: str
     ours_value: int | None
+    ours_managed: bool  # our file carries kafka-vmtune's header
     settings: list[dict[str, Any]]
     overridden_by: list[str]
 
 
 class HostReport(TypedDict):
-    """What kafka-vmtune inspect --json prints and kafka_facts returns (schema 2)."""
+    """What kafka-vmtune inspect --json prints and kafka_facts returns (schema 3)."""
 
     schema: int
     hostname: str
@@ -61,8 +97,8 @@ class HostReport(TypedDict):
     disk: dict[str, Any] | None
     sysctl: Sysctl
     model: dict[str, Any]
-    recommendation: dict[str, Any]
-    status: dict[str, Any]
+    recommendation: Recommendation
+    status: Status
     top_processes: list[dict[str, Any]] | None  # None: not looked for (only `inspect` looks)
     cpus: int
     service: dict[str, Any] | None  # the broker unit's state when no broker runs
@@ -78,8 +114,8 @@ class SysctlChange(TypedDict):
     file_action: str  # write | keep
     file_value_before: int | None
     target: int
-    wanted: int
-    needed: int
+    recommended: int
+    fixed: int | None
     required: int
     live_before: int
     live_action: str  # keep | raise | read-only | disabled
@@ -118,7 +154,7 @@ class ChangeRecord(TypedDict, total=False):
     sysctl: SysctlChange
     limits: LimitsChange
     stop_timeout: StopTimeoutCheck
-    restart_needed: bool
+    restart_due: bool
     restart_reasons: list[str]
 
 

@@ -1,7 +1,7 @@
 """The host report: the JSON every consumer reads (CLI, kafka_facts, the fleet report).
 
-Assembled from the facts (facts.gather) and the sizing (sizing.host); the plan is added by
-the pipeline. Its keys are the contract in contracts.HostReport.
+Assembled from the facts (facts.gather) and the sizing (sizing.host); the plan (plan.plan)
+comes from the pipeline. Its keys are the contract in contracts.HostReport.
 """
 
 from __future__ import annotations
@@ -10,14 +10,16 @@ import datetime
 import socket
 from typing import Any
 
-from ..contracts import SCHEMA
+from ..contracts import SCHEMA, HostReport, Plan
 from ..facts import logdirs, procfs
 from ..facts.gather import HostFacts
 from ..facts.systemd import is_down
 from ..sizing.host import Sizing
+from ..sizing.recommend import recommendation_json
 
 
-def build(f: HostFacts, s: Sizing) -> dict[str, Any]:
+def build(f: HostFacts, s: Sizing, plan: Plan) -> HostReport:
+    """The host report of one host: its facts, sizing and plan as JSON."""
     now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
     return {
         "schema": SCHEMA,
@@ -25,17 +27,17 @@ def build(f: HostFacts, s: Sizing) -> dict[str, Any]:
         "generated_at": now,
         "kafka": {
             "found": f.process is not None,
-            "pid": f.chosen,
+            "pid": f.broker_pid,
             "unit": f.unit,
             "server_properties": f.props_path,
             "log_dirs": list(f.config.log_dirs) if f.config else [],
             "version": f.version,
             "node_id": f.config.node_id if f.config else None,
             "process_roles": list(f.config.process_roles) if f.config else [],
-            "leak_affected": f.affected,
+            "leak_affected": f.resize_leak,
             "start_time": f.process.start_time if f.process else None,
-            "other_pids": f.others,
-            "libs_dir": f.kproc.libs_dir if f.kproc else None,
+            "other_pids": f.other_pids,
+            "libs_dir": f.kafka_process.libs_dir if f.kafka_process else None,
             "root": f.prefix or "/",
         },
         "process": (
@@ -54,20 +56,7 @@ def build(f: HostFacts, s: Sizing) -> dict[str, Any]:
         "disk": _disk_dict(f.scan) if f.scan else None,
         "sysctl": f.sysctl,
         "model": s.model.as_dict(),
-        "recommendation": {
-            "current": s.map_count.current,
-            "required": s.map_count.required,
-            "floor": s.map_count.floor,
-            "recommended": s.map_count.recommended,
-            "action": s.map_count.action,
-            "reason": s.map_count.reason,
-            "nofile": {
-                "current": s.nofile.current,
-                "required": s.nofile.required,
-                "recommended": s.nofile.recommended,
-                "detail": s.nofile.detail,
-            },
-        },
+        "recommendation": recommendation_json(s.map_count, s.nofile),
         "status": s.status.as_dict(),
         "top_processes": (
             None
@@ -78,6 +67,7 @@ def build(f: HostFacts, s: Sizing) -> dict[str, Any]:
         "service": f.service,
         "down": f.process is None and is_down(f.service),
         "crashes": f.crashes,
+        "plan": plan,
     }
 
 

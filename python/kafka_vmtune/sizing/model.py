@@ -11,6 +11,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
+from .. import defaults
+
 Source = Literal["observed", "projected", "configured", "default"]
 
 # JDK 17 on x86_64: shared libraries, CDS, heap, metaspace, code cache (measured ~200).
@@ -126,13 +128,13 @@ def fixed_term(areas: int = FIXED_JVM_AREAS) -> Term:
 class ThreadConfig(NamedTuple):
     """Broker settings that set thread pools (Kafka defaults)."""
 
-    num_io_threads: int = 8
-    num_network_threads: int = 3
+    num_io_threads: int = defaults.NUM_IO_THREADS
+    num_network_threads: int = defaults.NUM_NETWORK_THREADS
     listeners: int = 2
-    num_replica_fetchers: int = 1
+    num_replica_fetchers: int = defaults.NUM_REPLICA_FETCHERS
     brokers: int = 1
-    log_cleaner_threads: int = 1
-    background_threads: int = 10
+    log_cleaner_threads: int = defaults.LOG_CLEANER_THREADS
+    background_threads: int = defaults.BACKGROUND_THREADS
 
 
 def jvm_service_threads(cpus: int) -> int:
