@@ -291,7 +291,7 @@ def test_a_value_the_kernel_refuses_is_reported_and_never_becomes_the_target(
     assert any("kernel refuses" in r for r in report["status"]["reasons"])
     plan = report["plan"]
     assert plan["target"] <= INT_MAX
-    assert plan["target"] == max(plan["wanted"], plan["live"])
+    assert plan["target"] == max(plan["recommended"], plan["live"])
     out = apply(
         report,
         hostname="h",
@@ -300,7 +300,6 @@ def test_a_value_the_kernel_refuses_is_reported_and_never_becomes_the_target(
         proc="/proc",
         apply_live=False,
         verify_boot=True,
-        fixed=False,
         check=False,
     )
     written = (root / ours.lstrip("/")).read_text()

@@ -12,10 +12,12 @@ from hypothesis import strategies as st
 from repo import REPO
 
 from kafka_vmtune.errors import InputError
-from kafka_vmtune.plan.whatif import assign_replicas, parse_plan, plan_from_dict
 from kafka_vmtune.sizing.projection import TopicSpec, segments_per_replica
+from kafka_vmtune.whatif.calculate import whatif_from_dict
+from kafka_vmtune.whatif.parse import parse_whatif
+from kafka_vmtune.whatif.placement import assign_replicas
 
-EXAMPLE = REPO / "examples" / "plan.yaml"
+EXAMPLE = REPO / "examples" / "whatif.yaml"
 
 
 def plan(**top: Any) -> dict[str, Any]:
@@ -83,13 +85,13 @@ def with_topic_field(index: int, key: str, value: object) -> dict[str, Any]:
 )
 def test_bad_fields_are_named_by_path(doc: dict[str, Any], message: str) -> None:
     with pytest.raises(InputError) as info:
-        parse_plan(doc)
+        parse_whatif(doc)
     assert str(info.value).startswith(message), str(info.value)
 
 
 def test_a_document_that_is_not_a_mapping_is_refused() -> None:
-    with pytest.raises(InputError, match="plan: must be a mapping"):
-        parse_plan(["brokers", 3])
+    with pytest.raises(InputError, match="whatif: must be a mapping"):
+        parse_whatif(["brokers", 3])
 
 
 @given(
@@ -110,7 +112,7 @@ def test_every_replica_lands_on_exactly_one_broker_evenly(
             for i, (p, rf) in enumerate(topics)
         ],
     }
-    loads = assign_replicas(parse_plan(doc))
+    loads = assign_replicas(parse_whatif(doc))
     total = sum(p * min(rf, brokers) for p, rf in topics)
     assert sum(load.replicas for load in loads) == total
     # Round-robin placement: no broker carries more than one replica per topic above another.
@@ -118,7 +120,7 @@ def test_every_replica_lands_on_exactly_one_broker_evenly(
 
 
 def test_each_broker_gets_a_model_of_its_own_replicas() -> None:
-    plans = plan_from_dict(plan(brokers=["b1", "b2", "b3"], version="4.1.1"))
+    plans = whatif_from_dict(plan(brokers=["b1", "b2", "b3"], version="4.1.1"))
     assert [p.name for p in plans] == ["b1", "b2", "b3"]
     a = segments_per_replica(TopicSpec("a", 12, ingress_bytes_per_s=1e5)).segments
     for p in plans:
@@ -130,14 +132,14 @@ def test_each_broker_gets_a_model_of_its_own_replicas() -> None:
 
 
 def test_growth_and_leaking_versions_raise_the_requirement() -> None:
-    fixed = plan_from_dict(plan(version="4.1.1"))[0].model.required
-    leaking = plan_from_dict(plan(version="4.0.0"))[0].model.required
-    grown = plan_from_dict(plan(version="4.0.0", growth=2))[0].model.required
+    fixed = whatif_from_dict(plan(version="4.1.1"))[0].model.required
+    leaking = whatif_from_dict(plan(version="4.0.0"))[0].model.required
+    grown = whatif_from_dict(plan(version="4.0.0", growth=2))[0].model.required
     assert fixed < leaking < grown
 
 
 def test_observed_threads_and_arena_limit_replace_the_estimates() -> None:
-    p = plan_from_dict(
+    p = whatif_from_dict(
         plan(
             brokers=[{"name": "b", "threads": 300, "malloc_arena_max": 2}],
             topics=[{"partitions": 1}],
@@ -149,7 +151,7 @@ def test_observed_threads_and_arena_limit_replace_the_estimates() -> None:
 
 def test_the_example_plan_file_is_valid_and_needs_more_than_the_default_limit() -> None:
     doc = yaml.safe_load(EXAMPLE.read_text())
-    plans = plan_from_dict(copy.deepcopy(doc))
+    plans = whatif_from_dict(copy.deepcopy(doc))
     assert len(plans) == doc["brokers"]
     assert all(p.recommendation.action == "raise" for p in plans)
     assert all(p.model.required > 65530 for p in plans)
