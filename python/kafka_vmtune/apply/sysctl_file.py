@@ -20,7 +20,7 @@ def render(report: dict[str, Any], hostname: str) -> str:
     )
     boot = plan["boot_value"] if plan["boot_value"] is not None else "kernel default"
     fixed = plan["fixed"]
-    chosen = (
+    basis = (
         f"fixed {fixed} (kafka_vmtune_max_map_count)"
         if fixed is not None
         else f"recommended {plan['recommended']}"
@@ -42,7 +42,7 @@ def render(report: dict[str, Any], hostname: str) -> str:
         )
     lines += [
         f"#   base {model['base']} x headroom {model['headroom']} = required {model['required']}",
-        f"#   {chosen}; live was {plan['live']}, boot value was {boot}",
+        f"#   {basis}; live was {plan['live']}, boot value was {boot}",
         f"vm.max_map_count = {plan['target']}",
     ]
     return "\n".join(lines) + "\n"
