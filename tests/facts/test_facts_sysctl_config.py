@@ -12,9 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kafka_vmtune.apply.max_map_count import apply
+from kafka_vmtune.defaults import INT_MAX
 from kafka_vmtune.facts.boot import MARKER
 from kafka_vmtune.facts.sysctl_config import (
-    INT_MAX,
     SysctlSetting,
     boot_value,
     config_files,
