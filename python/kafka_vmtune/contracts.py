@@ -70,6 +70,100 @@ class Plan(TypedDict):
     action: str
 
 
+class Kafka(TypedDict):
+    """The broker as found: its process, unit, configuration and version."""
+
+    found: bool
+    pid: int | None  # HostFacts.broker_pid
+    unit: str | None
+    server_properties: str | None
+    log_dirs: list[str]
+    version: str | None
+    node_id: int | None
+    process_roles: list[str]
+    leak_affected: bool | None  # HostFacts.resize_leak (KAFKA-19390)
+    start_time: float | None
+    other_pids: list[int]
+    libs_dir: str | None
+    root: str
+
+
+class Process(TypedDict):
+    """The broker JVM's limits and environment (facts.procfs.ProcessFacts)."""
+
+    threads: int
+    malloc_arena_max: int | None
+    open_fds: int | None
+    nofile_soft: int | None
+    nofile_hard: int | None
+    comm: str
+
+
+class Disk(TypedDict):
+    """The log.dirs scan (facts.logdirs.LogDirScan)."""
+
+    log_dirs: list[str]
+    partitions: int
+    segments: int
+    index_files: int
+    empty_index_files: int
+    deleted_index_files: int
+    delete_dirs: int
+    stray_dirs: int
+    remote_cache_entries: int
+    top_topics: list[list[Any]]  # [topic, non-empty index files]
+
+
+class Term(TypedDict):
+    """One term of the model (sizing.model.Term)."""
+
+    symbol: str
+    name: str
+    count: int
+    per_unit: int
+    areas: int
+    source: str  # observed | projected | configured | default
+    detail: str
+
+
+class Model(TypedDict):
+    terms: list[Term]
+    base: int
+    headroom: float
+    required: int
+
+
+class Service(TypedDict):
+    """What systemd says of the broker's unit (facts.systemd.unit_state)."""
+
+    unit: str
+    active: str | None
+    sub: str | None
+    result: str | None
+    exit_status: int | None
+    restarts: int | None
+    main_pid: int | None
+    argv: list[str]
+
+
+class Crash(TypedDict):
+    """One JVM crash (facts.crashes.Crash)."""
+
+    time: str | None  # ISO-8601 UTC
+    pid: int | None
+    cause: str
+    map_areas: int | None
+    max_map_count_at_crash: int | None
+    evidence: list[str]
+    detail: str
+
+
+class TopProcess(TypedDict):
+    pid: int
+    comm: str
+    areas: int
+
+
 class Sysctl(TypedDict):
     key: str
     live: int
@@ -91,19 +185,19 @@ class HostReport(TypedDict):
     schema: int
     hostname: str
     generated_at: str
-    kafka: dict[str, Any]
-    process: dict[str, Any] | None
+    kafka: Kafka
+    process: Process | None
     maps: dict[str, int] | None
-    disk: dict[str, Any] | None
+    disk: Disk | None
     sysctl: Sysctl
-    model: dict[str, Any]
+    model: Model
     recommendation: Recommendation
     status: Status
-    top_processes: list[dict[str, Any]] | None  # None: not looked for (only `inspect` looks)
+    top_processes: list[TopProcess] | None  # None: not looked for (only `inspect` looks)
     cpus: int
-    service: dict[str, Any] | None  # the broker unit's state when no broker runs
+    service: Service | None  # the broker unit's state when no broker runs
     down: bool  # a broker unit exists but is failed or stopped
-    crashes: list[dict[str, Any]]  # `kafka-vmtune diagnose` entries of the last crash_days
+    crashes: list[Crash]  # `kafka-vmtune diagnose` entries of the last crash_days
     plan: Plan
 
 

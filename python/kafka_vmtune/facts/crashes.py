@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from ..contracts import Crash as CrashJSON
 from ..errors import InputError
 from . import crash_sources
 from .evidence import Reader, candidates
@@ -39,7 +40,7 @@ class Crash:
     detail: str
     notes: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> CrashJSON:
         when = None
         if self.time is not None:
             when = datetime.fromtimestamp(self.time, _UTC).isoformat(timespec="seconds")

@@ -6,10 +6,10 @@ Standard library only. The result feeds sizing (sizing.host) and the report (rep
 from __future__ import annotations
 
 import os
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from .. import defaults
-from ..contracts import Sysctl
+from ..contracts import Crash, Service, Sysctl
 from ..errors import FactsError, InputError, VmtuneError
 from . import (
     boot,
@@ -44,8 +44,8 @@ class HostFacts(NamedTuple):
     live: int
     sysctl: Sysctl
     top_processes: list[tuple[int, str, int]] | None  # None: not looked for
-    service: dict[str, Any] | None  # the broker unit's state, read when no broker runs
-    crashes: list[dict[str, Any]]  # facts.crashes, newest last
+    service: Service | None  # the broker unit's state, read when no broker runs
+    crashes: list[Crash]  # facts.crashes, newest last
 
     @property
     def listeners(self) -> int:
@@ -130,7 +130,7 @@ def gather(
             if top_processes > 0
             else None
         ),
-        service=dict(service) if service is not None else None,
+        service=service,
         crashes=found,
     )
 

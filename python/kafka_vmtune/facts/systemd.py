@@ -8,7 +8,9 @@ import re
 import shlex
 import shutil
 import subprocess
-from typing import Any, NamedTuple
+from typing import NamedTuple
+
+from ..contracts import Service
 
 # systemd.time(7) units, longest spelling first so "min" is not read as "m" + "in".
 _UNITS = {
@@ -138,7 +140,7 @@ _STATE_PROPS = (
 )
 
 
-def unit_state(unit: str) -> dict[str, Any] | None:
+def unit_state(unit: str) -> Service | None:
     """What systemd says of a unit (loaded units only); None without systemd or unit."""
     systemctl = shutil.which("systemctl")
     if systemctl is None or not os.path.isdir("/run/systemd/system"):
@@ -168,7 +170,7 @@ def unit_state(unit: str) -> dict[str, Any] | None:
     }
 
 
-def is_down(state: dict[str, Any] | None) -> bool:
+def is_down(state: Service | None) -> bool:
     """A broker unit that exists but does not run: failed, or stopped (inactive)."""
     return state is not None and state.get("active") in ("failed", "inactive")
 

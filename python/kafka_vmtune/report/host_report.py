@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import datetime
 import socket
-from typing import Any
 
-from ..contracts import SCHEMA, HostReport, Plan
+from ..contracts import SCHEMA, Disk, HostReport, Plan
 from ..facts import logdirs, procfs
 from ..facts.gather import HostFacts
 from ..facts.systemd import is_down
@@ -75,8 +74,16 @@ def _maps_dict(maps: procfs.MapsUsage) -> dict[str, int]:
     return dict(maps._asdict())
 
 
-def _disk_dict(scan: logdirs.LogDirScan) -> dict[str, Any]:
-    d = dict(scan._asdict())
-    d["log_dirs"] = list(scan.log_dirs)
-    d["top_topics"] = [[t, n] for t, n in scan.top_topics]
-    return d
+def _disk_dict(scan: logdirs.LogDirScan) -> Disk:
+    return {
+        "log_dirs": list(scan.log_dirs),
+        "partitions": scan.partitions,
+        "segments": scan.segments,
+        "index_files": scan.index_files,
+        "empty_index_files": scan.empty_index_files,
+        "deleted_index_files": scan.deleted_index_files,
+        "delete_dirs": scan.delete_dirs,
+        "stray_dirs": scan.stray_dirs,
+        "remote_cache_entries": scan.remote_cache_entries,
+        "top_topics": [[t, n] for t, n in scan.top_topics],
+    }

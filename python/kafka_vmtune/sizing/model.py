@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple
+from typing import Literal, NamedTuple
 
 from .. import defaults
+from ..contracts import Model as ModelJSON
+from ..contracts import Term as TermJSON
 
 Source = Literal["observed", "projected", "configured", "default"]
 
@@ -59,7 +61,7 @@ class Term:
     def areas(self) -> int:
         return self.count * self.per_unit
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> TermJSON:
         return {
             "symbol": self.symbol,
             "name": self.name,
@@ -86,7 +88,7 @@ class Model(NamedTuple):
     def term(self, symbol: str) -> Term:
         return next(t for t in self.terms if t.symbol == symbol)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> ModelJSON:
         return {
             "terms": [t.as_dict() for t in self.terms],
             "base": self.base,
