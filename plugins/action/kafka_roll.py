@@ -31,6 +31,9 @@ from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.re
     connect,
     stand_in,
 )
+from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.restart.decide import (
+    POLICIES,
+)
 from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.restart.machine import (
     RollSettings,
     SystemClock,
@@ -67,7 +70,7 @@ SPEC: dict[str, Any] = {
     "unit": {"type": "str"},
     "service_name": {"type": "str", "default": "kafka"},
     # The roll's settings (the coordinator's are used).
-    "policy": {"type": "str", "default": "auto", "choices": ["never", "auto", "always"]},
+    "policy": {"type": "str", "default": "auto", "choices": list(POLICIES)},
     "bootstrap_servers": {"type": "str", "default": ""},
     "client_config": {"type": "dict", "default": {}, "no_log": True},
     "report_dir": {"type": "path", "required": True},

@@ -287,8 +287,11 @@ def test_bad_input_is_named(change: dict[str, Any], message: str) -> None:
         decide(**args)
 
 
-def test_the_role_offers_exactly_the_policies_decide_takes() -> None:
-    """Ansible reads the choices from YAML, so they cannot be derived: compared here."""
+def test_the_role_and_module_docs_offer_exactly_the_policies_decide_takes() -> None:
+    """Ansible reads these choices from YAML (argument_specs, the module's DOCUMENTATION),
+    so they cannot be derived: compared here. The action plugin takes decide.POLICIES."""
+    import ast
+
     import yaml
     from repo import REPO
 
@@ -298,6 +301,15 @@ def test_the_role_offers_exactly_the_policies_decide_takes() -> None:
     option = specs["argument_specs"]["main"]["options"]["kafka_vmtune_restart_policy"]
     assert tuple(option["choices"]) == decide_module.POLICIES
     assert option["default"] in decide_module.POLICIES
+    module = ast.parse((REPO / "plugins/modules/kafka_roll.py").read_text())
+    docs = next(
+        n.value.value
+        for n in module.body
+        if isinstance(n, ast.Assign)
+        and getattr(n.targets[0], "id", "") == "DOCUMENTATION"
+        and isinstance(n.value, ast.Constant)
+    )
+    assert tuple(yaml.safe_load(docs)["options"]["policy"]["choices"]) == decide_module.POLICIES
 
 
 def test_the_pre_flight_names_a_bad_policy_with_the_words_of_decide() -> None:
