@@ -8,30 +8,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from machine_facts import machine_facts, sized
 from repo import REPO
 
 from kafka_vmtune import settings
-from kafka_vmtune.facts.gather import gather
 from kafka_vmtune.pipeline import inspect_host
 from kafka_vmtune.plan.plan import make_plan
 from kafka_vmtune.report import fleet_report
-from kafka_vmtune.sizing.host import size_host
 from kafka_vmtune.sizing.recommend import MapRecommendation
 
 OPTIONS = settings.parse_all({})
 # This machine's facts (no broker here): replan() varies their sysctl part and recommendation.
-FACTS = gather(
-    pid=None,
-    unit=None,
-    server_properties=None,
-    proc="/proc",
-    root="/nonexistent-kafka-vmtune-root",
-    sysctl_file=str(OPTIONS["sysctl_file"]),
-    crash_days=0,
-)
-SIZING = size_host(
-    FACTS, headroom=1.5, floor=262144, warn_ratio=0.7, critical_ratio=0.9, connections=1000
-)
+FACTS = machine_facts("/nonexistent-kafka-vmtune-root")
+SIZING = sized(FACTS)
 
 
 @pytest.fixture(scope="module")

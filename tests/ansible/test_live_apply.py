@@ -10,13 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from machine_facts import OPTIONS, machine_facts, sized
 
-from kafka_vmtune import settings
 from kafka_vmtune.contracts import as_json
-from kafka_vmtune.facts.gather import gather
 from kafka_vmtune.plan.plan import make_plan
 from kafka_vmtune.report.host_report import build
-from kafka_vmtune.sizing.host import size_host
 
 from .conftest import Run, Sandbox
 
@@ -45,21 +43,10 @@ def run_role(sandbox: Sandbox, report: dict[str, Any], proc: Path, *args: str) -
 def with_live(sandbox: Sandbox, live: int, *, writable: bool) -> dict[str, Any]:
     """The host report kafka_facts would give now (this machine, the sandbox's files) with
     this live value: gathered, sized and planned by the pipeline's own functions."""
-    opts = settings.parse_all({"root": str(sandbox.root)})
-    facts = gather(
-        pid=None,
-        unit=None,
-        server_properties=None,
-        proc="/proc",
-        root=str(sandbox.root),
-        sysctl_file=str(opts["sysctl_file"]),
-        crash_days=0,
-    )
+    facts = machine_facts(str(sandbox.root))
     f = facts._replace(live=live, sysctl=dict(facts.sysctl, live=live, writable=writable))
-    sizing = size_host(
-        f, headroom=1.5, floor=262144, warn_ratio=0.7, critical_ratio=0.9, connections=1000
-    )
-    return as_json(build(f, sizing, make_plan(f, sizing, opts).as_dict()))
+    sizing = sized(f)
+    return as_json(build(f, sizing, make_plan(f, sizing, OPTIONS).as_dict()))
 
 
 def test_raises_the_live_value_once(sandbox: Sandbox) -> None:

@@ -6,28 +6,18 @@ from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
+from machine_facts import machine_facts, sized
 
 from kafka_vmtune import settings
 from kafka_vmtune.defaults import KERNEL_MAX_MAP_COUNT
-from kafka_vmtune.facts.gather import gather
 from kafka_vmtune.facts.procfs import MapsUsage, ProcessFacts
 from kafka_vmtune.plan.plan import HostPlan, make_plan, never_lower
-from kafka_vmtune.sizing.host import size_host
 from kafka_vmtune.sizing.recommend import MapRecommendation, NofileRecommendation
 
 OPTIONS = settings.parse_all({})
 # One real gather of this machine (no broker here); each case replaces what it varies.
-BASE = gather(
-    pid=None,
-    unit=None,
-    server_properties=None,
-    proc="/proc",
-    root="/nonexistent-kafka-vmtune-root",
-    sysctl_file=str(OPTIONS["sysctl_file"]),
-)
-BASE_SIZING = size_host(
-    BASE, headroom=1.5, floor=262144, warn_ratio=0.7, critical_ratio=0.9, connections=1000
-)
+BASE = machine_facts("/nonexistent-kafka-vmtune-root")
+BASE_SIZING = sized(BASE)
 MAPS = MapsUsage(0, 0, 0, 0, 0, 0, 0)
 
 
