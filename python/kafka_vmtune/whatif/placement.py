@@ -26,7 +26,7 @@ def assign_replicas(whatif: WhatIfInput) -> list[Load]:
     every other, per topic.
     """
     n = len(whatif.brokers)
-    loads = [Load() for _ in range(n)]
+    loads = [Load() for _broker in range(n)]
     for t_index, topic in enumerate(whatif.topics):
         est = segments_per_replica(topic)
         start = t_index % n
