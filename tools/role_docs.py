@@ -138,11 +138,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         current = args.doc.read_text(encoding="utf-8")
-        wanted = updated(current, render(args.roles))
+        expected = updated(current, render(args.roles))
     except (OSError, yaml.YAMLError, DocsError) as exc:
         print(f"role_docs: {exc}", file=sys.stderr)
         return 2
-    if wanted == current:
+    if expected == current:
         return 0
     if args.check:
         print(
@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    args.doc.write_text(wanted, encoding="utf-8")
+    args.doc.write_text(expected, encoding="utf-8")
     print(f"updated {args.doc}")
     return 0
 

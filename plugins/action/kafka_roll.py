@@ -31,6 +31,9 @@ from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.re
     connect,
     stand_in,
 )
+from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.restart.decide import (
+    POLICIES,
+)
 from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.restart.machine import (
     RollSettings,
     SystemClock,
@@ -60,14 +63,14 @@ TIMEOUTS = (
 SPEC: dict[str, Any] = {
     # This host's own inputs (templated for it by Ansible).
     "report": {"type": "raw"},
-    "restart_needed": {"type": "raw", "default": False},
+    "restart_due": {"type": "raw", "default": False},
     "listed": {"type": "bool", "default": False},
     "node_id": {"type": "raw"},
     "rack": {"type": "str"},
     "unit": {"type": "str"},
     "service_name": {"type": "str", "default": "kafka"},
     # The roll's settings (the coordinator's are used).
-    "policy": {"type": "str", "default": "auto", "choices": ["never", "auto", "always"]},
+    "policy": {"type": "str", "default": "auto", "choices": list(POLICIES)},
     "bootstrap_servers": {"type": "str", "default": ""},
     "client_config": {"type": "dict", "default": {}, "no_log": True},
     "report_dir": {"type": "path", "required": True},
@@ -152,7 +155,7 @@ class ActionModule(ActionBase):  # type: ignore[misc]  # ansible-core has no typ
         host = str(task_vars["inventory_hostname"])
         play_hosts = [str(h) for h in task_vars.get("ansible_play_hosts") or [host]]
         rendezvous = Path(tempfile.gettempdir()) / f"kvt-roll-{os.getppid()}-{self._task._uuid}"
-        mine = {k: p[k] for k in ("report", "restart_needed", "listed", "node_id", "unit", "rack")}
+        mine = {k: p[k] for k in ("report", "restart_due", "listed", "node_id", "unit", "rack")}
         mine["service_name"] = p["service_name"]
         if host != play_hosts[0]:
             return {**result, **self._serve(rendezvous, host, mine, p["join_timeout"])}
@@ -250,7 +253,7 @@ class ActionModule(ActionBase):  # type: ignore[misc]  # ansible-core has no typ
             BrokerHost(
                 h,
                 inputs[h]["report"],
-                inputs[h]["restart_needed"],
+                inputs[h]["restart_due"],
                 bool(inputs[h]["listed"]),
                 inputs[h]["node_id"],
                 inputs[h].get("rack") or None,

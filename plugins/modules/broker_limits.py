@@ -62,7 +62,7 @@ EXAMPLES = r"""
 - name: Say whether the broker needs a restart
   ansible.builtin.debug:
     msg: "{{ limits.restart_reasons }}"
-  when: limits.restart_needed
+  when: limits.restart_due
 """
 
 RETURN = r"""
@@ -74,7 +74,7 @@ stop_timeout:
   description: The unit's stop timeout check.
   returned: when checked
   type: dict
-restart_needed:
+restart_due:
   description: Whether the running broker needs a restart for the limits.
   returned: always
   type: bool
@@ -144,7 +144,7 @@ def main() -> None:
         lines: list[str] = []
         result: dict[str, Any] = {
             "changed": False,
-            "restart_needed": False,
+            "restart_due": False,
             "restart_reasons": [],
             "required_process": {},
         }

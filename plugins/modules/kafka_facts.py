@@ -96,7 +96,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 ansible_facts:
-  description: kafka_vmtune, the host report (schema 2, with its plan; see docs/host-report.md).
+  description: kafka_vmtune, the host report (schema 3, with its plan; see docs/host-report.md).
   returned: success
   type: dict
 """

@@ -23,7 +23,7 @@ description:
   - The coordinator's result has C(lines) (what to show), C(roll_failed) and C(msg).
 options:
   report: {description: This host's report (ansible_facts.kafka_vmtune)., type: raw}
-  restart_needed: {description: kafka_vmtune_restart_needed of this host., type: raw, default: false}
+  restart_due: {description: kafka_vmtune_restart_due of this host., type: raw, default: false}
   listed: {description: This host is in kafka_vmtune_restart_hosts., type: bool, default: false}
   node_id: {description: kafka_vmtune_node_id of this host (else the report's)., type: raw}
   unit: {description: "This broker's systemd unit (else the report's, else service_name).", type: str}

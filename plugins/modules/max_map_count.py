@@ -100,7 +100,6 @@ def main() -> None:
             proc=str(opts["proc"]),
             apply_live=bool(opts["apply_live"]),
             verify_boot=bool(opts["verify_boot"]),
-            fixed=opts["max_map_count"] is not None,
             check=module.check_mode,
         )
     except (VmtuneError, OSError) as exc:

@@ -13,6 +13,7 @@ __version__ = "0.2.0"
 
 HOST_SIDE = (
     "errors",
+    "defaults",
     "settings",
     "contracts",
     "pipeline",
@@ -21,6 +22,7 @@ HOST_SIDE = (
     "plan",
     "apply",
     "report",
+    "whatif",
     "cli.__main__",
     "cli.main",
 )

@@ -9,30 +9,159 @@ from __future__ import annotations
 
 from typing import Any, TypedDict, cast
 
-SCHEMA = 2
+SCHEMA = 3
 
 
-class Step(TypedDict):
+class Decision(TypedDict):
+    """plan.plan.Decision as JSON: one yes/no of the plan, with its reason."""
+
     do: bool
     reason: str
+
+
+class NofileRecommendation(TypedDict):
+    """sizing.recommend.NofileRecommendation as JSON: recommendation.nofile."""
+
+    live: int | None  # the broker's soft limit now (None: no broker)
+    required: int
+    recommended: int
+    detail: str
+
+
+class Recommendation(TypedDict):
+    """The recommendation as JSON: vm.max_map_count's keys (sizing.recommend.MapRecommendation)
+    at the top, the open-file limit under `nofile`."""
+
+    live: int
+    required: int
+    floor: int
+    recommended: int
+    action: str  # raise | keep
+    reason: str
+    nofile: NofileRecommendation
+
+
+class Status(TypedDict):
+    """sizing.recommend.Status as JSON."""
+
+    level: str  # ok | warn | critical
+    used: int | None
+    live: int
+    used_ratio: float | None
+    required_ratio: float
+    reasons: list[str]
 
 
 class Plan(TypedDict):
     """plan.plan.HostPlan as JSON: what tune-vm.yml sets on this host, and why."""
 
     target: int
-    wanted: int
-    needed: int
+    recommended: int
+    fixed: int | None
     required: int
     live: int
     boot_value: int | None
     after_reboot: int
-    raise_live: Step
-    persist: Step
+    raise_live: Decision
+    persist: Decision
     nofile: int | None
     malloc_arena_max: int | None
-    restart: Step
+    restart: Decision
     action: str
+
+
+class Kafka(TypedDict):
+    """The broker as found: its process, unit, configuration and version."""
+
+    found: bool
+    pid: int | None  # HostFacts.broker_pid
+    unit: str | None
+    server_properties: str | None
+    log_dirs: list[str]
+    version: str | None
+    node_id: int | None
+    process_roles: list[str]
+    leak_affected: bool | None  # HostFacts.resize_leak (KAFKA-19390)
+    start_time: float | None
+    other_pids: list[int]
+    libs_dir: str | None
+    root: str
+
+
+class Process(TypedDict):
+    """The broker JVM's limits and environment (facts.procfs.ProcessFacts)."""
+
+    threads: int
+    malloc_arena_max: int | None
+    open_fds: int | None
+    nofile_soft: int | None
+    nofile_hard: int | None
+    comm: str
+
+
+class Disk(TypedDict):
+    """The log.dirs scan (facts.logdirs.LogDirScan)."""
+
+    log_dirs: list[str]
+    partitions: int
+    segments: int
+    index_files: int
+    empty_index_files: int
+    deleted_index_files: int
+    delete_dirs: int
+    stray_dirs: int
+    remote_cache_entries: int
+    top_topics: list[list[Any]]  # [topic, non-empty index files]
+
+
+class Term(TypedDict):
+    """One term of the model (sizing.model.Term)."""
+
+    symbol: str
+    name: str
+    count: int
+    per_unit: int
+    areas: int
+    source: str  # observed | projected | configured | default
+    detail: str
+
+
+class Model(TypedDict):
+    terms: list[Term]
+    base: int
+    headroom: float
+    required: int
+
+
+class Service(TypedDict):
+    """What systemd says of the broker's unit (facts.systemd.unit_state)."""
+
+    unit: str
+    active: str | None
+    sub: str | None
+    result: str | None
+    exit_status: int | None
+    restarts: int | None
+    main_pid: int | None
+    argv: list[str]
+
+
+class Crash(TypedDict):
+    """One JVM crash (facts.crashes.Crash)."""
+
+    time: str | None  # ISO-8601 UTC
+    pid: int | None
+    cause: str
+    map_areas: int | None
+    max_map_count_at_crash: int | None
+    evidence: list[str]
+    detail: str
+
+
+class TopProcess(TypedDict):
+    pid: int
+    comm: str
+    areas: int
 
 
 class Sysctl(TypedDict):
@@ -45,29 +174,30 @@ class Sysctl(TypedDict):
     ignored: list[str]  # sysctl files not read (not regular), and why
     ours: str
     ours_value: int | None
+    ours_managed: bool  # our file carries kafka-vmtune's header
     settings: list[dict[str, Any]]
     overridden_by: list[str]
 
 
 class HostReport(TypedDict):
-    """What kafka-vmtune inspect --json prints and kafka_facts returns (schema 2)."""
+    """What kafka-vmtune inspect --json prints and kafka_facts returns (schema 3)."""
 
     schema: int
     hostname: str
     generated_at: str
-    kafka: dict[str, Any]
-    process: dict[str, Any] | None
+    kafka: Kafka
+    process: Process | None
     maps: dict[str, int] | None
-    disk: dict[str, Any] | None
+    disk: Disk | None
     sysctl: Sysctl
-    model: dict[str, Any]
-    recommendation: dict[str, Any]
-    status: dict[str, Any]
-    top_processes: list[dict[str, Any]] | None  # None: not looked for (only `inspect` looks)
+    model: Model
+    recommendation: Recommendation
+    status: Status
+    top_processes: list[TopProcess] | None  # None: not looked for (only `inspect` looks)
     cpus: int
-    service: dict[str, Any] | None  # the broker unit's state when no broker runs
+    service: Service | None  # the broker unit's state when no broker runs
     down: bool  # a broker unit exists but is failed or stopped
-    crashes: list[dict[str, Any]]  # `kafka-vmtune diagnose` entries of the last crash_days
+    crashes: list[Crash]  # `kafka-vmtune diagnose` entries of the last crash_days
     plan: Plan
 
 
@@ -78,8 +208,8 @@ class SysctlChange(TypedDict):
     file_action: str  # write | keep
     file_value_before: int | None
     target: int
-    wanted: int
-    needed: int
+    recommended: int
+    fixed: int | None
     required: int
     live_before: int
     live_action: str  # keep | raise | read-only | disabled
@@ -118,7 +248,7 @@ class ChangeRecord(TypedDict, total=False):
     sysctl: SysctlChange
     limits: LimitsChange
     stop_timeout: StopTimeoutCheck
-    restart_needed: bool
+    restart_due: bool
     restart_reasons: list[str]
 
 

@@ -6,7 +6,7 @@ library only: Ansible ships it to broker hosts.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from . import settings
 from .contracts import HostReport
@@ -17,7 +17,7 @@ from .sizing.host import size_host
 
 
 def inspect_host(*, top_processes: int = 0, **options: Any) -> HostReport:
-    """The host report (schema 2) with its plan; see docs/host-report.md for every key.
+    """The host report (schema 3) with its plan; see docs/host-report.md for every key.
 
     `options` are the settings of kafka_vmtune.settings (defaults filled, bounds checked
     there: an InputError names the variable). `top_processes`: how many of the processes
@@ -49,6 +49,4 @@ def inspect_host(*, top_processes: int = 0, **options: Any) -> HostReport:
         leak_fraction=num(opts["leak_fraction"]),
         connections=int(num(opts["connections"])),
     )
-    report = build(facts, sizing)
-    report["plan"] = make_plan(report, opts).as_dict()
-    return cast(HostReport, report)
+    return build(facts, sizing, make_plan(facts, sizing, opts).as_dict())

@@ -13,10 +13,12 @@ import os
 import re
 from typing import Any, Mapping, NamedTuple, Union
 
+from .defaults import INT_MAX, KERNEL_MAX_MAP_COUNT
 from .errors import InputError
 from .facts.sysctl_config import CONF_DIRS
+from .sizing.model import DEFAULT_HEADROOM, DEFAULT_LEAK_FRACTION
+from .sizing.recommend import DEFAULT_CONNECTIONS, DEFAULT_CRITICAL, DEFAULT_FLOOR, DEFAULT_WARN
 
-INT_MAX = 2**31 - 1
 Value = Union[None, bool, int, float, str]
 
 
@@ -84,17 +86,54 @@ def _s(name: str, kind: str, default: Value, **kw: Any) -> tuple[str, Setting]:
 
 SETTINGS: dict[str, Setting] = dict(
     [
-        _s("headroom", "float", 1.5, low=1, high=100, help="factor on the modelled need"),
-        _s("floor", "int", 262144, low=0, high=INT_MAX, help="recommend at least this"),
-        _s("warn_ratio", "float", 0.7, low=0, high=1, low_open=True, help="warn at this use"),
-        _s("critical_ratio", "float", 0.9, low=0, high=1, low_open=True, help="critical at"),
-        _s("leak_fraction", "float", 0.25, low=0, high=10, help="share of rolls still leaked"),
-        _s("connections", "int", 1000, low=0, high=10_000_000, help="client connections"),
+        _s(
+            "headroom",
+            "float",
+            DEFAULT_HEADROOM,
+            low=1,
+            high=100,
+            help="factor on the modelled need",
+        ),
+        _s("floor", "int", DEFAULT_FLOOR, low=0, high=INT_MAX, help="recommend at least this"),
+        _s(
+            "warn_ratio",
+            "float",
+            DEFAULT_WARN,
+            low=0,
+            high=1,
+            low_open=True,
+            help="warn at this use",
+        ),
+        _s(
+            "critical_ratio",
+            "float",
+            DEFAULT_CRITICAL,
+            low=0,
+            high=1,
+            low_open=True,
+            help="critical at",
+        ),
+        _s(
+            "leak_fraction",
+            "float",
+            DEFAULT_LEAK_FRACTION,
+            low=0,
+            high=10,
+            help="share of rolls still leaked",
+        ),
+        _s(
+            "connections",
+            "int",
+            DEFAULT_CONNECTIONS,
+            low=0,
+            high=10_000_000,
+            help="client connections",
+        ),
         _s(
             "max_map_count",
             "int",
             None,
-            low=65530,
+            low=KERNEL_MAX_MAP_COUNT,
             high=INT_MAX,
             nullable=True,
             help="a fixed value instead of the model's recommendation",

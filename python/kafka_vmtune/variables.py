@@ -94,4 +94,12 @@ def unknown_variable_errors(variables: Iterable[str], known: Iterable[str]) -> l
 
 def errors(variables: Mapping[str, Any]) -> list[str]:
     """The pre-flight's verdict on a host's kafka_vmtune_* variables: bad values, unknown names."""
-    return settings.errors_in(variables) + unknown_variable_errors(variables, known_variables())
+    from .restart.decide import policy_error
+
+    policy = variables.get("kafka_vmtune_restart_policy", "auto")
+    bad_policy = [] if policy_error(policy) is None else [str(policy_error(policy))]
+    return (
+        settings.errors_in(variables)
+        + bad_policy
+        + unknown_variable_errors(variables, known_variables())
+    )

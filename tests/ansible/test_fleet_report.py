@@ -8,12 +8,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from machine_facts import machine_facts, sized
 from repo import REPO
 
 from kafka_vmtune import settings
 from kafka_vmtune.pipeline import inspect_host
 from kafka_vmtune.plan.plan import make_plan
 from kafka_vmtune.report import fleet_report
+from kafka_vmtune.sizing.recommend import MapRecommendation
+
+OPTIONS = settings.parse_all({})
+# This machine's facts (no broker here): replan() varies their sysctl part and recommendation.
+FACTS = machine_facts("/nonexistent-kafka-vmtune-root")
+SIZING = sized(FACTS)
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +35,12 @@ def variant(report: dict[str, Any], **sysctl: Any) -> dict[str, Any]:
 
 
 def replan(report: dict[str, Any]) -> dict[str, Any]:
-    """The plan made again from the edited facts, as kafka_facts makes it."""
-    report["plan"] = make_plan(report, settings.parse_all({})).as_dict()
+    """The plan made again from the edited facts, by the function kafka_facts runs."""
+    sysctl, rec = report["sysctl"], report["recommendation"]
+    facts = FACTS._replace(live=sysctl["live"], sysctl=sysctl)
+    keys = ("live", "required", "floor", "recommended", "action", "reason")
+    sizing = SIZING._replace(map_count=MapRecommendation(*(rec[k] for k in keys)))
+    report["plan"] = make_plan(facts, sizing, OPTIONS).as_dict()
     return report
 
 
@@ -113,7 +124,7 @@ def test_capacity_check_says_what_tune_would_change(report: dict[str, Any]) -> N
     row = fleet_report.host_row("b", {"state": "reported", "report": low})
     assert "would raise live 65530 -> 262144" in row["change"]
     assert "would persist 262144" in row["change"]
-    done = variant(report, live=262144, boot_value=262144, ours_value=262144)
+    done = variant(report, live=262144, boot_value=262144, ours_value=262144, ours_managed=True)
     done["recommendation"]["recommended"] = 262144
     replan(done)
     row = fleet_report.host_row("b", {"state": "reported", "report": done})

@@ -6,27 +6,21 @@ file, so the machine's own /proc/sys/vm/max_map_count is never written.
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Any
 
 import pytest
+from machine_facts import OPTIONS, machine_facts, sized
 
-from kafka_vmtune import settings
-from kafka_vmtune.pipeline import inspect_host
+from kafka_vmtune.contracts import as_json
 from kafka_vmtune.plan.plan import make_plan
+from kafka_vmtune.report.host_report import build
 
 from .conftest import Run, Sandbox
 
 pytestmark = pytest.mark.ansible
 
 PLAYBOOK = str(Path(__file__).parent / "playbooks" / "vm_max_map_count_only.yml")
-
-
-@pytest.fixture(scope="module")
-def real_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    root = tmp_path_factory.mktemp("root")
-    return inspect_host(root=str(root))
 
 
 def fake_proc(sandbox: Sandbox, value: int) -> Path:
@@ -46,19 +40,18 @@ def run_role(sandbox: Sandbox, report: dict[str, Any], proc: Path, *args: str) -
     )
 
 
-def with_live(report: dict[str, Any], live: int, *, writable: bool) -> dict[str, Any]:
-    out = copy.deepcopy(report)
-    out["sysctl"]["live"] = live
-    out["sysctl"]["writable"] = writable
-    out["recommendation"]["recommended"] = max(out["recommendation"]["recommended"], live)
-    # The plan is the decision the role applies: made from the report, as kafka_facts does.
-    out["plan"] = make_plan(out, settings.parse_all({})).as_dict()
-    return out
+def with_live(sandbox: Sandbox, live: int, *, writable: bool) -> dict[str, Any]:
+    """The host report kafka_facts would give now (this machine, the sandbox's files) with
+    this live value: gathered, sized and planned by the pipeline's own functions."""
+    facts = machine_facts(str(sandbox.root))
+    f = facts._replace(live=live, sysctl=dict(facts.sysctl, live=live, writable=writable))
+    sizing = sized(f)
+    return as_json(build(f, sizing, make_plan(f, sizing, OPTIONS).as_dict()))
 
 
-def test_raises_the_live_value_once(sandbox: Sandbox, real_report: dict[str, Any]) -> None:
+def test_raises_the_live_value_once(sandbox: Sandbox) -> None:
     proc = fake_proc(sandbox, 65530)
-    report = with_live(real_report, 65530, writable=True)
+    report = with_live(sandbox, 65530, writable=True)
     target = report["recommendation"]["recommended"]
     check = run_role(sandbox, report, proc, "--check")
     assert check.rc == 0, check.output[-3000:]
@@ -70,26 +63,24 @@ def test_raises_the_live_value_once(sandbox: Sandbox, real_report: dict[str, Any
     assert int(proc.read_text()) == target
     assert f"vm.max_map_count is {target} live" in first.flat
 
-    second = run_role(sandbox, with_live(real_report, target, writable=True), proc)
+    second = run_role(sandbox, with_live(sandbox, target, writable=True), proc)
     assert second.rc == 0
     assert second.recap()["localhost"]["changed"] == 0
     assert f"live: kept at {target}" in second.flat
 
 
-def test_never_lowers_a_higher_live_value(sandbox: Sandbox, real_report: dict[str, Any]) -> None:
+def test_never_lowers_a_higher_live_value(sandbox: Sandbox) -> None:
     proc = fake_proc(sandbox, 2_000_000)
-    run = run_role(sandbox, with_live(real_report, 2_000_000, writable=True), proc)
+    run = run_role(sandbox, with_live(sandbox, 2_000_000, writable=True), proc)
     assert run.rc == 0, run.output[-3000:]
     assert proc.read_text() == "2000000\n"
     assert "vm.max_map_count = 2000000" in sandbox.sysctl_file.read_text(encoding="utf-8")
-    assert "a higher value already set is kept" in run.flat
+    assert "live: kept at 2000000" in run.flat
 
 
-def test_read_only_proc_sys_is_reported_not_failed_nor_hidden(
-    sandbox: Sandbox, real_report: dict[str, Any]
-) -> None:
+def test_read_only_proc_sys_is_reported_not_failed_nor_hidden(sandbox: Sandbox) -> None:
     proc = fake_proc(sandbox, 65530)
-    report = with_live(real_report, 65530, writable=False)
+    report = with_live(sandbox, 65530, writable=False)
     run = run_role(sandbox, report, proc)
     assert run.rc == 0, run.output[-3000:]
     assert proc.read_text() == "65530\n"

@@ -65,7 +65,7 @@ def test_a_three_broker_check_run_fits_the_per_broker_budget(sandbox: Sandbox) -
     for broker in BROKERS:
         assert any(broker in head for head in heads), heads
         assert run.recap()[broker]["failed"] == 0
-    assert "target 262144 (needed " in run.output
+    assert "target 262144 (recommended " in run.output
     assert lines[-1] == "OK (3 hosts): 3 changes would be made (check mode)"
     assert sandbox.managed_files() == []
 

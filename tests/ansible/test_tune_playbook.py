@@ -163,8 +163,8 @@ def _limits_flag_a_restart(sandbox: Sandbox, pid: int) -> None:
     assert nofile >= row["nofile_recommended"]
     assert nofile >= (row["nofile"] or 0)
     # Both settings need a broker restart: the rolling restart reads this flag (policy never here).
-    assert "restart needed" in row["change"]
-    assert "restart needed (takes effect at the next start)" in first.flat
+    assert "restart due" in row["change"]
+    assert "restart due (takes effect at the next start)" in first.flat
     second = sandbox.run("tune-vm.yml", **settings)
     assert second.rc == 0
     assert second.recap()["localhost"]["changed"] == 0, second.output[-4000:]

@@ -61,7 +61,7 @@ def test_inspect_json_follows_the_host_report_schema(sleeper: int) -> None:
     assert all(set(t) == TERM_KEYS for t in report["model"]["terms"])
     assert set(report["plan"]) == PLAN_KEYS
     assert report["maps"]["total"] == len(Path(f"/proc/{sleeper}/maps").read_text().splitlines())
-    assert report["recommendation"]["recommended"] >= report["recommendation"]["current"]
+    assert report["recommendation"]["recommended"] >= report["recommendation"]["live"]
     # inspect lists who holds the most map areas; the broker's own count is not read twice.
     top = {p["pid"]: p["areas"] for p in report["top_processes"]}
     assert len(report["top_processes"]) <= 5
@@ -169,15 +169,15 @@ def test_unknown_pid_is_one_line_and_check_writes_nothing(no_pid: int, tmp_path:
             2,
             ["/nonexistent/server.properties"],
         ),
-        (["plan"], 2, ["--partitions"]),
-        (["plan", "--partitions", "10", "--retention-ms", "-5"], 2, ["--retention-ms", "-5"]),
-        (["plan", "--partitions", "-3"], 2, ["--partitions", "-3"]),
+        (["whatif"], 2, ["--partitions"]),
+        (["whatif", "--partitions", "10", "--retention-ms", "-5"], 2, ["--retention-ms", "-5"]),
+        (["whatif", "--partitions", "-3"], 2, ["--partitions", "-3"]),
         (
-            ["plan", "--partitions", "3", "--brokers", "2", "--replication-factor", "3"],
+            ["whatif", "--partitions", "3", "--brokers", "2", "--replication-factor", "3"],
             2,
             ["--replication-factor", "exceeds the 2 brokers"],
         ),
-        (["plan", "--file", "/nonexistent.yaml"], 2, ["/nonexistent.yaml"]),
+        (["whatif", "--file", "/nonexistent.yaml"], 2, ["/nonexistent.yaml"]),
         ([], 2, ["command"]),
     ],
 )
@@ -212,24 +212,24 @@ def test_bad_plan_files_are_one_line_naming_file_and_field(
 ) -> None:
     f = tmp_path / "plan.yaml"
     f.write_text(text)
-    assert_one_line_error(run("plan", "--file", str(f)), 2, str(f), *words)
+    assert_one_line_error(run("whatif", "--file", str(f)), 2, str(f), *words)
 
 
-def test_plan_from_the_example_file(tmp_path: Path) -> None:
-    r = run("plan", "--file", str(REPO / "examples" / "plan.yaml"), "--json")
+def test_whatif_from_the_example_file(tmp_path: Path) -> None:
+    r = run("whatif", "--file", str(REPO / "examples" / "whatif.yaml"), "--json")
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
     assert len(doc["brokers"]) == 6
     for b in doc["brokers"]:
         assert {"broker", "replicas", "segments", "model", "recommendation"} <= set(b)
         assert b["recommendation"]["recommended"] % 65536 == 0
-    human = run("plan", "--file", str(REPO / "examples" / "plan.yaml"))
+    human = run("whatif", "--file", str(REPO / "examples" / "whatif.yaml"))
     assert human.returncode == 0 and "max_map_count" in human.stdout
 
 
-def test_plan_for_one_topic_set_from_options_reproduces_the_worked_example() -> None:
+def test_whatif_for_one_topic_set_from_options_reproduces_the_worked_example() -> None:
     r = run(
-        "plan",
+        "whatif",
         "--partitions",
         "500",
         "--retention-ms",
@@ -287,7 +287,7 @@ def flat(text: str) -> str:
 
 
 @pytest.mark.parametrize(
-    "args", [["inspect"], ["plan", "--file", str(REPO / "examples/plan.yaml")]]
+    "args", [["inspect"], ["whatif", "--file", str(REPO / "examples/whatif.yaml")]]
 )
 def test_text_reports_fit_120_columns_and_keep_every_note(args: list[str]) -> None:
     text = run(*args)
@@ -322,7 +322,7 @@ def test_a_fifo_named_as_server_properties_is_refused_without_waiting(
 def test_a_fifo_given_as_a_plan_file_is_refused_without_waiting(tmp_path: Path) -> None:
     fifo = tmp_path / "plan.json"
     os.mkfifo(fifo)
-    assert_one_line_error(run("plan", "--file", str(fifo)), 2, "not a regular file (a FIFO)")
+    assert_one_line_error(run("whatif", "--file", str(fifo)), 2, "not a regular file (a FIFO)")
 
 
 @pytest.mark.parametrize("command", ["inspect", "check"])
@@ -370,13 +370,13 @@ def test_a_plan_nested_too_deeply_is_one_line_not_a_traceback(
 ) -> None:
     f = tmp_path / name
     f.write_text(text)
-    assert_one_line_error(run("plan", "--file", str(f)), 2, str(f), "nested too deeply")
+    assert_one_line_error(run("whatif", "--file", str(f)), 2, str(f), "nested too deeply")
 
 
 def test_an_option_error_names_the_option_as_typed() -> None:
-    r = run("plan", "--partitions", "3", "--current", "-1")
-    assert_one_line_error(r, 2, "--current: ", "-1")
-    assert "--current-max-map-count" not in r.stderr
+    r = run("whatif", "--partitions", "3", "--live", "-1")
+    assert_one_line_error(r, 2, "--live: ", "-1")
+    assert "--live-max-map-count" not in r.stderr
 
 
 def test_a_broker_whose_command_line_names_a_fifo_is_refused_without_waiting(

@@ -61,7 +61,7 @@ def test_each_cause_is_named_with_its_evidence_and_exit_1(evidence_path: Path, n
     assert words in crash["detail"]
     assert crash["time"].endswith("+00:00")  # the hs_err `Time:` (UTC), ISO-8601
     if cause == "native-memory":
-        assert (crash["map_areas"], crash["limit"]) == (12, 65530)
+        assert (crash["map_areas"], crash["max_map_count_at_crash"]) == (12, 65530)
         assert "61234k free" in crash["detail"]
 
 
@@ -75,7 +75,11 @@ def test_the_incident_in_tmp_is_found_without_search_and_exits_2(evidence_path: 
     assert "raise vm.max_map_count" in r.stdout
     [crash] = diagnose_json(code=2, tmp_files={"hs_err_pid8080.log": hs_err})
     assert crash["evidence"] == ["/tmp/hs_err_pid8080.log"]
-    assert (crash["map_areas"], crash["limit"], crash["pid"]) == (65531, 65530, 8080)
+    assert (crash["map_areas"], crash["max_map_count_at_crash"], crash["pid"]) == (
+        65531,
+        65530,
+        8080,
+    )
 
 
 def test_a_map_failure_close_below_the_limit_is_the_limit_far_below_is_not(
@@ -121,7 +125,7 @@ def test_map_failed_in_a_log_alone_is_a_crash_from_the_limit(evidence_path: Path
     )
     [crash] = diagnose_json("--search", str(evidence_path), code=2)
     assert crash["cause"] == "vm.max_map_count"
-    assert (crash["pid"], crash["map_areas"], crash["limit"]) == (None, None, None)
+    assert (crash["pid"], crash["map_areas"], crash["max_map_count_at_crash"]) == (None, None, None)
     assert "not recorded" in crash["detail"]
 
 
@@ -195,7 +199,7 @@ def test_huge_hs_err_counted_chunk_by_chunk_equals_whole(
     chunked = reader.hs_err(str(path))
     assert whole is not None and chunked is not None
     assert whole.map_areas == chunked.map_areas == 80_000
-    assert chunked.limit == 65530 and chunked.complete
+    assert chunked.max_map_count_at_crash == 65530 and chunked.complete
 
 
 def test_nothing_is_written(evidence_path: Path) -> None:

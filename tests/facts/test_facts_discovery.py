@@ -12,12 +12,9 @@ from pathlib import Path
 import pytest
 
 from kafka_vmtune.errors import FactsError
-from kafka_vmtune.facts.discovery import (
-    describe_kafka_process,
-    find_kafka_pids,
-    main_class_index,
-    unit_main_pid_or_reason,
-)
+from kafka_vmtune.facts.kafka_command import describe_kafka_process
+from kafka_vmtune.facts.process_search import find_kafka_pids, main_class_index
+from kafka_vmtune.facts.systemd import unit_main_pid_or_reason
 
 MAIN = """
 package %s;
@@ -238,7 +235,7 @@ def test_unit_main_pid_with_the_real_systemctl_here() -> None:
 
 
 def test_the_config_of_a_broker_that_is_down_comes_from_its_unit_command() -> None:
-    from kafka_vmtune.facts.discovery import properties_of_command
+    from kafka_vmtune.facts.process_search import properties_of_command
     from kafka_vmtune.facts.systemd import exec_argv
 
     shown = (

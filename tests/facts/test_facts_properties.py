@@ -12,7 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kafka_vmtune.errors import InputError
-from kafka_vmtune.facts.discovery import broker_config, load_properties, parse_properties
+from kafka_vmtune.facts.broker_config import broker_config
+from kafka_vmtune.facts.properties import load_properties, parse_properties
 
 
 def test_separators_comments_and_continuations() -> None:

@@ -12,9 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kafka_vmtune.apply.max_map_count import apply
+from kafka_vmtune.defaults import INT_MAX
 from kafka_vmtune.facts.boot import MARKER
 from kafka_vmtune.facts.sysctl_config import (
-    INT_MAX,
     SysctlSetting,
     boot_value,
     config_files,
@@ -291,7 +291,7 @@ def test_a_value_the_kernel_refuses_is_reported_and_never_becomes_the_target(
     assert any("kernel refuses" in r for r in report["status"]["reasons"])
     plan = report["plan"]
     assert plan["target"] <= INT_MAX
-    assert plan["target"] == max(plan["wanted"], plan["live"])
+    assert plan["target"] == max(plan["recommended"], plan["live"])
     out = apply(
         report,
         hostname="h",
@@ -300,7 +300,6 @@ def test_a_value_the_kernel_refuses_is_reported_and_never_becomes_the_target(
         proc="/proc",
         apply_live=False,
         verify_boot=True,
-        fixed=False,
         check=False,
     )
     written = (root / ours.lstrip("/")).read_text()
@@ -329,3 +328,30 @@ def test_a_fifo_in_sysctl_d_is_reported_and_never_opened(tmp_path: Path) -> None
     assert sysctl["ignored"] == [
         "/etc/sysctl.d/70-fifo.conf: not a regular file (a FIFO): not read, sets nothing"
     ]
+
+
+def test_the_apply_module_writes_our_file_exactly_when_the_plan_says_persist(
+    tmp_path: Path,
+) -> None:
+    """The persist decision is the plan's (plan.plan); apply carries it out, both ways."""
+    root = debian_root(tmp_path)
+    ours = "/etc/sysctl.d/60-kafka-vmtune.conf"
+    target = inspect_host(root=str(root), crash_days=0)["plan"]["target"]
+    write(root, ours, f"vm.max_map_count = {target}\n")  # the target, but not our header
+    report = dict(inspect_host(root=str(root), crash_days=0))
+    assert report["plan"]["target"] == target
+    assert report["plan"]["persist"]["do"] and "header" in report["plan"]["persist"]["reason"]
+    args = {
+        "hostname": "h",
+        "sysctl_file_path": ours,
+        "root": str(root),
+        "proc": "/proc",
+        "apply_live": False,
+        "verify_boot": False,
+        "check": False,
+    }
+    assert apply(report, **args)["change"]["file_action"] == "write"
+    assert MARKER in (root / ours.lstrip("/")).read_text()
+    again = dict(inspect_host(root=str(root), crash_days=0))
+    assert not again["plan"]["persist"]["do"]
+    assert apply(again, **args)["change"]["file_action"] == "keep"

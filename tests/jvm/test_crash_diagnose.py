@@ -76,7 +76,7 @@ def test_the_jvm_that_died_committing_memory_at_the_limit_is_diagnosed(classes: 
         print(crash)
         assert crash["cause"] == "vm.max_map_count"
         assert crash["pid"] == int(hs_err.name[len("hs_err_pid") : -len(".log")])
-        assert crash["limit"] == LIMIT
+        assert crash["max_map_count_at_crash"] == LIMIT
         assert crash["map_areas"] >= LIMIT - LIMIT // 100
         assert str(hs_err) in crash["evidence"]
         assert str(where / "kafkaServer.out") in crash["evidence"]  # its banner names hs_err

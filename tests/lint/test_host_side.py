@@ -191,7 +191,7 @@ def test_the_cli_runs_on_each_broker_python(python: str, tmp_path: Path) -> None
     assert report["sysctl"]["live"] == int(Path("/proc/sys/vm/max_map_count").read_text())
     assert report["plan"]["target"] >= report["sysctl"]["live"]
     r = subprocess.run(
-        [*base, "plan", "--partitions", "500", "--ingress-bytes-per-s", "100000"],
+        [*base, "whatif", "--partitions", "500", "--ingress-bytes-per-s", "100000"],
         capture_output=True,
         text=True,
         env=env,

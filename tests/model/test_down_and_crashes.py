@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from kafka_vmtune import settings
+from kafka_vmtune.contracts import as_json
 from kafka_vmtune.facts.gather import gather
 from kafka_vmtune.facts.systemd import is_down
 from kafka_vmtune.plan.plan import make_plan
@@ -27,7 +28,7 @@ MAP_CRASH = {
     "pid": 13479,
     "cause": "vm.max_map_count",
     "map_areas": 65531,
-    "limit": 65530,
+    "max_map_count_at_crash": 65530,
     "evidence": ["/tmp/hs_err_pid13479.log"],
     "detail": "65531 map areas at the crash, limit 65530",
 }
@@ -44,7 +45,7 @@ def report_for(tmp_path: Path, **facts: Any) -> dict[str, Any]:
         root=str(tmp_path),
         sysctl_file=str(opts["sysctl_file"]),
     )
-    f = base._replace(process=None, chosen=None, others=[], **facts)
+    f = base._replace(process=None, broker_pid=None, other_pids=[], **facts)
     sizing = size_host(
         f,
         headroom=1.5,
@@ -53,9 +54,7 @@ def report_for(tmp_path: Path, **facts: Any) -> dict[str, Any]:
         critical_ratio=0.9,
         connections=1000,
     )
-    report = build(f, sizing)
-    report["plan"] = make_plan(report, opts).as_dict()
-    return report
+    return as_json(build(f, sizing, make_plan(f, sizing, opts).as_dict()))
 
 
 def test_a_failed_unit_without_a_jvm_is_down_and_critical(tmp_path: Path) -> None:
@@ -80,7 +79,7 @@ def test_a_running_or_unknown_unit_is_not_down() -> None:
 
 def test_a_map_crash_at_the_current_limit_is_critical_and_kept(tmp_path: Path) -> None:
     live = int(Path("/proc/sys/vm/max_map_count").read_text())
-    crash = dict(MAP_CRASH, limit=live)
+    crash = dict(MAP_CRASH, max_map_count_at_crash=live)
     report = report_for(tmp_path, crashes=[crash])
     assert report["crashes"] == [crash]
     reasons = " ".join(report["status"]["reasons"])
@@ -97,7 +96,7 @@ def test_a_map_crash_at_the_current_limit_is_critical_and_kept(tmp_path: Path) -
 
 
 def test_a_map_crash_below_a_raised_limit_only_warns(tmp_path: Path) -> None:
-    report = report_for(tmp_path, crashes=[dict(MAP_CRASH, limit=1000)])
+    report = report_for(tmp_path, crashes=[dict(MAP_CRASH, max_map_count_at_crash=1000)])
     reasons = " ".join(report["status"]["reasons"])
     assert "the limit is now" in reasons
     assert report["status"]["level"] == "warn"

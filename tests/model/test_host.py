@@ -35,8 +35,8 @@ SYSCTL_KEYS = {
     "settings",
     "overridden_by",
 }
-REC_KEYS = {"current", "required", "floor", "recommended", "action", "reason", "nofile"}
-STATUS_KEYS = {"level", "used", "limit", "used_ratio", "required_ratio", "reasons"}
+REC_KEYS = {"live", "required", "floor", "recommended", "action", "reason", "nofile"}
+STATUS_KEYS = {"level", "used", "live", "used_ratio", "required_ratio", "reasons"}
 DISK_KEYS = {
     "log_dirs",
     "partitions",
@@ -95,7 +95,7 @@ def test_a_host_without_kafka_gets_a_complete_report_from_defaults(
     assert {t["symbol"] for t in report["model"]["terms"]} == set("BTASLDC")
     assert {t["source"] for t in report["model"]["terms"]} <= {"default", "configured"}
     rec = report["recommendation"]
-    assert rec["current"] == 65530 and rec["recommended"] == 262144 and rec["action"] == "raise"
+    assert rec["live"] == 65530 and rec["recommended"] == 262144 and rec["action"] == "raise"
     assert report["status"]["level"] == "ok" and report["status"]["used"] is None
 
 
@@ -190,4 +190,4 @@ def test_a_real_process_is_measured_from_proc(root: Path) -> None:
     t = next(t for t in report["model"]["terms"] if t["symbol"] == "T")
     assert t["source"] == "observed" and t["count"] == report["process"]["threads"]
     assert report["maps"]["total"] == report["status"]["used"] > 0
-    assert report["status"]["limit"] == int(Path("/proc/sys/vm/max_map_count").read_text())
+    assert report["status"]["live"] == int(Path("/proc/sys/vm/max_map_count").read_text())

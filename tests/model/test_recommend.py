@@ -19,17 +19,17 @@ limits = st.integers(min_value=1, max_value=2**31 - 1)
 
 @given(limits, st.integers(min_value=0, max_value=2**30), st.integers(min_value=0, max_value=2**24))
 def test_recommended_is_at_least_current_floor_and_required(
-    current: int, required: int, floor: int
+    live: int, required: int, floor: int
 ) -> None:
-    rec = recommend_max_map_count(current, required, floor)
-    assert rec.recommended >= current
+    rec = recommend_max_map_count(live, required, floor)
+    assert rec.recommended >= live
     assert rec.recommended >= floor
     assert rec.recommended >= required
     if rec.action == "raise":
-        assert rec.recommended > current
+        assert rec.recommended > live
         assert rec.recommended % STEP == 0
     else:
-        assert rec.recommended == current
+        assert rec.recommended == live
         assert "already enough" in rec.reason
 
 
@@ -52,17 +52,17 @@ def test_a_higher_current_value_is_kept() -> None:
 
 @given(st.integers(0, 10**7), st.integers(0, 10**7), st.one_of(st.none(), st.integers(0, 10**7)))
 def test_open_file_limit_covers_log_files_and_connections(
-    segments: int, connections: int, current: int | None
+    segments: int, connections: int, live: int | None
 ) -> None:
-    rec = recommend_nofile(segments, current=current, connections=connections)
+    rec = recommend_nofile(segments, live=live, connections=connections)
     assert rec.required >= segments + connections
     assert rec.recommended >= rec.required
-    assert rec.recommended >= (current or 0)
+    assert rec.recommended >= (live or 0)
 
 
 @given(limits, st.integers(0, 2**31), st.one_of(st.none(), st.integers(0, 2**31)))
 def test_status_level_follows_the_larger_ratio(limit: int, required: int, used: int | None) -> None:
-    s = assess(used=used, limit=limit, required=required, warn_ratio=0.7, critical_ratio=0.9)
+    s = assess(used=used, live=limit, required=required, warn_ratio=0.7, critical_ratio=0.9)
     worst = max(required / limit, (used or 0) / limit)
     expected = "critical" if worst >= 0.9 else "warn" if worst >= 0.7 else "ok"
     assert s.level == expected
@@ -71,11 +71,11 @@ def test_status_level_follows_the_larger_ratio(limit: int, required: int, used: 
 
 
 def test_extra_findings_raise_the_level_and_are_listed() -> None:
-    s = assess(used=10, limit=65530, required=100, extra=(("warn", "not persisted"),))
+    s = assess(used=10, live=65530, required=100, extra=(("warn", "not persisted"),))
     assert s.level == "warn"
     assert s.reasons == ["warn: not persisted"]
 
 
 def test_thresholds_must_be_ordered() -> None:
     with pytest.raises(ValueError):
-        assess(used=1, limit=10, required=1, warn_ratio=0.9, critical_ratio=0.5)
+        assess(used=1, live=10, required=1, warn_ratio=0.9, critical_ratio=0.5)

@@ -1,4 +1,4 @@
-"""What-if plans: validation names the bad field, replicas spread, one model per broker."""
+"""What-if descriptions: validation names the bad field, replicas spread, one model per broker."""
 
 from __future__ import annotations
 
@@ -11,14 +11,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 from repo import REPO
 
+from kafka_vmtune import settings
 from kafka_vmtune.errors import InputError
-from kafka_vmtune.plan.whatif import assign_replicas, parse_plan, plan_from_dict
 from kafka_vmtune.sizing.projection import TopicSpec, segments_per_replica
+from kafka_vmtune.whatif.calculate import whatif_from_dict
+from kafka_vmtune.whatif.parse import parse_whatif
+from kafka_vmtune.whatif.placement import assign_replicas
 
-EXAMPLE = REPO / "examples" / "plan.yaml"
+EXAMPLE = REPO / "examples" / "whatif.yaml"
 
 
-def plan(**top: Any) -> dict[str, Any]:
+def description(**top: Any) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "brokers": 3,
         "topics": [
@@ -32,7 +35,7 @@ def plan(**top: Any) -> dict[str, Any]:
 
 
 def with_topic_field(index: int, key: str, value: object) -> dict[str, Any]:
-    doc = plan()
+    doc = description()
     doc["topics"][index][key] = value
     return doc
 
@@ -69,27 +72,30 @@ def with_topic_field(index: int, key: str, value: object) -> dict[str, Any]:
             "topics[0]: unlimited retention needs retention_bytes or max_segments",
         ),
         (with_topic_field(0, "cleanup_policy", "compact"), "topics[0]: cleanup.policy=compact"),
-        (plan(brokers=-2), "brokers: must be a positive integer"),
-        (plan(brokers=[]), "brokers: must be a positive integer or a non-empty list"),
-        (plan(brokers=[{"name": "x", "cpus": -1}]), "brokers[0].cpus: must be a positive"),
-        (plan(brokers=["x", "x"]), "brokers: duplicate broker name 'x'"),
-        (plan(topics=[]), "topics: must be a non-empty list"),
-        (plan(topics=["oops"]), "topics[0]: must be a mapping"),
-        (plan(headroom=0.5), "headroom: must be >= 1"),
-        (plan(growth=10**6), "growth: must be >= 1 and <= 1000"),
-        (plan(broker_config={"num_io_threads": -3}), "broker_config.num_io_threads: must be"),
-        (plan(colour="blue"), "colour: unknown field"),
+        (description(brokers=-2), "brokers: must be a positive integer"),
+        (description(brokers=[]), "brokers: must be a positive integer or a non-empty list"),
+        (description(brokers=[{"name": "x", "cpus": -1}]), "brokers[0].cpus: must be a positive"),
+        (description(brokers=["x", "x"]), "brokers: duplicate broker name 'x'"),
+        (description(topics=[]), "topics: must be a non-empty list"),
+        (description(topics=["oops"]), "topics[0]: must be a mapping"),
+        (description(headroom=0.5), "headroom: must be >= 1"),
+        (description(growth=10**6), "growth: must be >= 1 and <= 1000"),
+        (
+            description(broker_config={"num_io_threads": -3}),
+            "broker_config.num_io_threads: must be",
+        ),
+        (description(colour="blue"), "colour: unknown field"),
     ],
 )
 def test_bad_fields_are_named_by_path(doc: dict[str, Any], message: str) -> None:
     with pytest.raises(InputError) as info:
-        parse_plan(doc)
+        parse_whatif(doc)
     assert str(info.value).startswith(message), str(info.value)
 
 
 def test_a_document_that_is_not_a_mapping_is_refused() -> None:
-    with pytest.raises(InputError, match="plan: must be a mapping"):
-        parse_plan(["brokers", 3])
+    with pytest.raises(InputError, match="whatif: must be a mapping"):
+        parse_whatif(["brokers", 3])
 
 
 @given(
@@ -110,7 +116,7 @@ def test_every_replica_lands_on_exactly_one_broker_evenly(
             for i, (p, rf) in enumerate(topics)
         ],
     }
-    loads = assign_replicas(parse_plan(doc))
+    loads = assign_replicas(parse_whatif(doc))
     total = sum(p * min(rf, brokers) for p, rf in topics)
     assert sum(load.replicas for load in loads) == total
     # Round-robin placement: no broker carries more than one replica per topic above another.
@@ -118,27 +124,27 @@ def test_every_replica_lands_on_exactly_one_broker_evenly(
 
 
 def test_each_broker_gets_a_model_of_its_own_replicas() -> None:
-    plans = plan_from_dict(plan(brokers=["b1", "b2", "b3"], version="4.1.1"))
-    assert [p.name for p in plans] == ["b1", "b2", "b3"]
+    brokers = whatif_from_dict(description(brokers=["b1", "b2", "b3"], version="4.1.1"))
+    assert [p.name for p in brokers] == ["b1", "b2", "b3"]
     a = segments_per_replica(TopicSpec("a", 12, ingress_bytes_per_s=1e5)).segments
-    for p in plans:
+    for p in brokers:
         s = p.model.term("S")
         assert s.source == "projected" and s.per_unit == 2
         assert p.model.term("L").areas == 0  # fixed version, nothing observed
     # Topic a has a replica of every partition on every broker.
-    assert all(p.segments >= 12 * a for p in plans)
+    assert all(p.segments >= 12 * a for p in brokers)
 
 
 def test_growth_and_leaking_versions_raise_the_requirement() -> None:
-    fixed = plan_from_dict(plan(version="4.1.1"))[0].model.required
-    leaking = plan_from_dict(plan(version="4.0.0"))[0].model.required
-    grown = plan_from_dict(plan(version="4.0.0", growth=2))[0].model.required
+    fixed = whatif_from_dict(description(version="4.1.1"))[0].model.required
+    leaking = whatif_from_dict(description(version="4.0.0"))[0].model.required
+    grown = whatif_from_dict(description(version="4.0.0", growth=2))[0].model.required
     assert fixed < leaking < grown
 
 
 def test_observed_threads_and_arena_limit_replace_the_estimates() -> None:
-    p = plan_from_dict(
-        plan(
+    p = whatif_from_dict(
+        description(
             brokers=[{"name": "b", "threads": 300, "malloc_arena_max": 2}],
             topics=[{"partitions": 1}],
         )
@@ -147,9 +153,22 @@ def test_observed_threads_and_arena_limit_replace_the_estimates() -> None:
     assert p.model.term("A").areas == 4
 
 
-def test_the_example_plan_file_is_valid_and_needs_more_than_the_default_limit() -> None:
+def test_the_example_whatif_file_is_valid_and_needs_more_than_the_default_limit() -> None:
     doc = yaml.safe_load(EXAMPLE.read_text())
-    plans = plan_from_dict(copy.deepcopy(doc))
-    assert len(plans) == doc["brokers"]
-    assert all(p.recommendation.action == "raise" for p in plans)
-    assert all(p.model.required > 65530 for p in plans)
+    brokers = whatif_from_dict(copy.deepcopy(doc))
+    assert len(brokers) == doc["brokers"]
+    assert all(p.recommendation.action == "raise" for p in brokers)
+    assert all(p.model.required > 65530 for p in brokers)
+
+
+@pytest.mark.parametrize("name", ["headroom", "floor", "leak_fraction", "connections"])
+def test_a_field_that_is_also_a_setting_takes_the_settings_bounds(name: str) -> None:
+    """The same value is good (or bad) for kafka-vmtune whatif and for the inventory."""
+    rule = settings.SETTINGS[name]
+    assert rule.high is not None
+    top = int(rule.high) if rule.kind == "int" else rule.high
+    parsed = parse_whatif(description(**{name: top}))
+    assert getattr(parsed, name) == settings.parse(name, top)
+    with pytest.raises(InputError, match=f"^{name}: must be"):
+        parse_whatif(description(**{name: top * 2 + 1}))
+    assert getattr(parse_whatif(description()), name) == rule.default

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kafka_vmtune.errors import InputError
-from kafka_vmtune.restart.decide import Decision, decide
+from kafka_vmtune.restart.decide import Selection, decide
 
 POLICIES = ("never", "auto", "always")
 KEYS = ("nofile_soft", "malloc_arena_max", "nofile_hard")
@@ -22,7 +22,7 @@ KEYS = ("nofile_soft", "malloc_arena_max", "nofile_hard")
 RESTART_REASONS = {
     "down: start it and see it back (recovery)",
     "policy always",
-    "kafka_vmtune_restart_needed",
+    "kafka_vmtune_restart_due",
     "listed in kafka_vmtune_restart_hosts",
 }
 
@@ -54,7 +54,7 @@ def inputs(draw: st.DrawFn) -> dict[str, Any]:
     return {
         "policy": draw(st.sampled_from(POLICIES)),
         "report": draw(reports()),
-        "restart_needed": draw(st.booleans()),
+        "restart_due": draw(st.booleans()),
         "listed": draw(st.booleans()),
         "required_process": draw(settings_values),
         "resuming": draw(st.booleans()),
@@ -62,7 +62,7 @@ def inputs(draw: st.DrawFn) -> dict[str, Any]:
     }
 
 
-def run(args: dict[str, Any]) -> Decision:
+def run(args: dict[str, Any]) -> Selection:
     return decide(**args)
 
 
@@ -99,12 +99,12 @@ def test_the_reason_is_never_empty_and_tells_the_decision(args: dict[str, Any]) 
 
 @given(inputs())
 def test_auto_leaves_a_running_broker_nobody_flagged_or_listed(args: dict[str, Any]) -> None:
-    args = {**args, "policy": "auto", "restart_needed": False, "listed": False}
+    args = {**args, "policy": "auto", "restart_due": False, "listed": False}
     d = run(args)
     if not is_down(args):
         assert not d.selected
         assert d.reason == (
-            "not flagged: kafka_vmtune_restart_needed false, not in kafka_vmtune_restart_hosts"
+            "not flagged: kafka_vmtune_restart_due false, not in kafka_vmtune_restart_hosts"
         )
 
 
@@ -137,7 +137,7 @@ def test_a_resumed_roll_skips_exactly_brokers_back_with_the_required_settings(
     d = decide(
         policy,
         {"process": process, "kafka": {"start_time": start, "node_id": 3}},
-        restart_needed=True,
+        restart_due=True,
         listed=False,
         required_process=required,
         resuming=resuming,
@@ -160,7 +160,7 @@ def test_a_report_missing_or_empty_decides_the_same(args: dict[str, Any]) -> Non
 # The exact words per broker, in the order the rule weighs them.
 LEFT_DOWN = "DOWN and left down (policy never): start it, or run with policy auto"
 RECOVERY = "down: start it and see it back (recovery)"
-NOT_FLAGGED = "not flagged: kafka_vmtune_restart_needed false, not in kafka_vmtune_restart_hosts"
+NOT_FLAGGED = "not flagged: kafka_vmtune_restart_due false, not in kafka_vmtune_restart_hosts"
 DONE = "already restarted since the roll began, required settings in effect"
 BACK = {"kafka": {"start_time": 2000.0}}  # started after the roll began (1000)
 
@@ -176,7 +176,7 @@ BACK = {"kafka": {"start_time": 2000.0}}  # started after the roll began (1000)
         ("auto", BACK, (True, False), (False, DONE)),
         ("always", BACK, (False, False), (False, DONE)),
         ("always", {}, (True, True), (True, "policy always")),
-        ("auto", {}, (True, True), (True, "kafka_vmtune_restart_needed")),
+        ("auto", {}, (True, True), (True, "kafka_vmtune_restart_due")),
         ("auto", {}, (False, True), (True, "listed in kafka_vmtune_restart_hosts")),
     ],
 )
@@ -189,7 +189,7 @@ def test_each_decision_gives_its_reason(
     d = decide(
         policy,
         report,
-        restart_needed=needed_listed[0],
+        restart_due=needed_listed[0],
         listed=needed_listed[1],
         required_process={},
         resuming=True,
@@ -202,7 +202,7 @@ def test_a_broker_started_the_second_the_roll_began_counts_as_done() -> None:
     d = decide(
         "always",
         {"kafka": {"start_time": 1000.0}},
-        restart_needed=False,
+        restart_due=False,
         listed=False,
         required_process={},
         resuming=True,
@@ -215,7 +215,7 @@ def test_a_fresh_roll_restarts_a_broker_started_after_it_began() -> None:
     d = decide(
         "always",
         {"kafka": {"start_time": 2000.0}},
-        restart_needed=False,
+        restart_due=False,
         listed=False,
         required_process={},
         resuming=False,
@@ -234,7 +234,7 @@ def test_the_node_id_is_the_inventory_s_else_the_report_s(
     d = decide(
         "always",
         {"kafka": {"node_id": report_id}},
-        restart_needed=False,
+        restart_due=False,
         listed=False,
         required_process={},
         resuming=False,
@@ -247,11 +247,11 @@ def test_the_node_id_is_the_inventory_s_else_the_report_s(
 @pytest.mark.parametrize(
     ("text", "value"), [("true", True), ("yes", True), ("0", False), ("Off", False)]
 )
-def test_restart_needed_reads_as_ansible_s_bool(text: str, value: bool) -> None:
+def test_restart_due_reads_as_ansible_s_bool(text: str, value: bool) -> None:
     d = decide(
         "auto",
         {},
-        restart_needed=text,
+        restart_due=text,
         listed=False,
         required_process={},
         resuming=False,
@@ -263,8 +263,8 @@ def test_restart_needed_reads_as_ansible_s_bool(text: str, value: bool) -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"policy": "sometimes"}, "must be one of never, auto, always, got 'sometimes'"),
-        ({"restart_needed": "maybe"}, "kafka_vmtune_restart_needed must be true or false"),
+        ({"policy": "sometimes"}, "must be never, auto or always, got 'sometimes'"),
+        ({"restart_due": "maybe"}, "kafka_vmtune_restart_due must be true or false"),
         ({"required_process": ["nofile_soft"]}, "restart_required_process must be a mapping"),
         ({"report": {"process": [1]}}, "host report process must be a mapping"),
         ({"report": {"kafka": {"start_time": "later"}}}, "start_time must be epoch seconds"),
@@ -276,7 +276,7 @@ def test_bad_input_is_named(change: dict[str, Any], message: str) -> None:
     args: dict[str, Any] = {
         "policy": "auto",
         "report": {},
-        "restart_needed": False,
+        "restart_due": False,
         "listed": False,
         "required_process": {},
         "resuming": True,
@@ -285,3 +285,37 @@ def test_bad_input_is_named(change: dict[str, Any], message: str) -> None:
     }
     with pytest.raises(InputError, match=re.escape(message)):
         decide(**args)
+
+
+def test_the_role_and_module_docs_offer_exactly_the_policies_decide_takes() -> None:
+    """Ansible reads these choices from YAML (argument_specs, the module's DOCUMENTATION),
+    so they cannot be derived: compared here. The action plugin takes decide.POLICIES."""
+    import ast
+
+    import yaml
+    from repo import REPO
+
+    from kafka_vmtune.restart import decide as decide_module
+
+    specs = yaml.safe_load((REPO / "roles/rolling_restart/meta/argument_specs.yml").read_text())
+    option = specs["argument_specs"]["main"]["options"]["kafka_vmtune_restart_policy"]
+    assert tuple(option["choices"]) == decide_module.POLICIES
+    assert option["default"] in decide_module.POLICIES
+    module = ast.parse((REPO / "plugins/modules/kafka_roll.py").read_text())
+    docs = next(
+        n.value.value
+        for n in module.body
+        if isinstance(n, ast.Assign)
+        and getattr(n.targets[0], "id", "") == "DOCUMENTATION"
+        and isinstance(n.value, ast.Constant)
+    )
+    assert tuple(yaml.safe_load(docs)["options"]["policy"]["choices"]) == decide_module.POLICIES
+
+
+def test_the_pre_flight_names_a_bad_policy_with_the_words_of_decide() -> None:
+    from kafka_vmtune.restart.decide import policy_error
+    from kafka_vmtune.variables import errors
+
+    found = errors({"kafka_vmtune_restart_policy": "sometimes"})
+    assert policy_error("sometimes") in found
+    assert policy_error("auto") is None

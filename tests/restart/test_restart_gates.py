@@ -100,7 +100,7 @@ def test_quorum_majority_is_counted_without_the_stopping_node() -> None:
     blocked = quorum_without(s, 1)
     assert blocked == [
         "controller quorum would lose its majority without node 1: 1 of 3 voters caught up, "
-        "2 needed; lagging or down: 3"
+        "a majority is 2; lagging or down: 3"
     ]
 
 

@@ -213,7 +213,10 @@ def test_a_voter_failing_while_a_broker_registers_stops_at_once_and_counts_both_
     assert "stopped waiting for broker 2 to register after " in message
     assert "broker 3 went down" in message
     assert "2 brokers out: 2 (restarted by this roll), 3 (not by this roll)" in message
-    assert "controller quorum without a majority: voter(s) 2, 3 out, 1 of 3 up, 2 needed" in message
+    assert (
+        "controller quorum without a majority: voter(s) 2, 3 out, 1 of 3 up, a majority is 2"
+        in message
+    )
     assert "partition(s) below min.insync.replicas" in message
     assert "only this broker out" not in message
     assert failure.report.brokers[0].outcome == "failed"

@@ -48,7 +48,7 @@ def test_nothing_to_restart_touches_nothing_and_says_so(tmp_path: Path, policy: 
 
 
 def test_auto_selects_only_flagged_and_listed_brokers(tmp_path: Path) -> None:
-    inventory = three_brokers(tmp_path, b2={"kafka_vmtune_restart_needed": True})
+    inventory = three_brokers(tmp_path, b2={"kafka_vmtune_restart_due": True})
     run = run_playbook(
         inventory,
         {
@@ -59,7 +59,7 @@ def test_auto_selects_only_flagged_and_listed_brokers(tmp_path: Path) -> None:
     )
     assert run.rc == 0, run.output[-4000:]
     assert "b1: no restart (not flagged" in run.output
-    assert "b2: restart (kafka_vmtune_restart_needed)" in run.output
+    assert "b2: restart (kafka_vmtune_restart_due)" in run.output
     assert "b3: restart (listed in kafka_vmtune_restart_hosts)" in run.output
     assert "Check mode: would restart b2, b3 one at a time" in run.output
     assert not set(STOP_TASKS) & set(run.tasks_run())
@@ -75,7 +75,7 @@ def test_auto_selects_only_flagged_and_listed_brokers(tmp_path: Path) -> None:
             "got: sometimes",
         ),
         ({"kafka_vmtune_restart_gate_timeout": "soon"}, "kafka_vmtune_restart_gate_timeout"),
-        ({"kafka_vmtune_restart_needed": "perhaps"}, "kafka_vmtune_restart_needed"),
+        ({"kafka_vmtune_restart_due": "perhaps"}, "kafka_vmtune_restart_due"),
         ({"kafka_vmtune_client_config": "sasl"}, "kafka_vmtune_client_config"),
     ],
 )

@@ -25,7 +25,7 @@ from repo import BIN, REPO
 
 CLI = BIN / "kafka-vmtune"
 FIXTURES = REPO / "tests" / "facts" / "crash_fixtures"
-CRASH_KEYS = {"time", "pid", "cause", "map_areas", "limit", "evidence", "detail"}
+CRASH_KEYS = {"time", "pid", "cause", "map_areas", "max_map_count_at_crash", "evidence", "detail"}
 
 
 def _can_isolate() -> str | None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..facts.boot import MARKER
 from ..facts.systemd import StopTimeout
-from ..plan.plan import never_lower, restart_step
+from ..plan.plan import never_lower, restart_decision
 from .sysctl_file import read, write_atomic
 
 _NOFILE = re.compile(r"(?m)^LimitNOFILE=(\d+)")
@@ -47,7 +47,13 @@ def apply(
     if write and not check:
         write_atomic(path, content)
     process = report.get("process") or {}
-    restart = restart_step(bool(report["kafka"]["found"]), process, nofile, arena)
+    restart = restart_decision(
+        bool(report["kafka"]["found"]),
+        process.get("nofile_soft"),
+        process.get("malloc_arena_max"),
+        nofile,
+        arena,
+    )
     required: dict[str, int] = {}
     if nofile is not None:
         required["nofile_soft"] = nofile
@@ -58,9 +64,9 @@ def apply(
         f"{path}: {would if write else 'unchanged'} (LimitNOFILE"
         f" {nofile if nofile is not None else 'not managed'}, MALLOC_ARENA_MAX"
         f" {arena if arena is not None else 'not managed'})",
-        ("restart needed (takes effect at the next start): " + restart.reason)
+        ("restart due (takes effect at the next start): " + restart.reason)
         if restart.do
-        else "no restart needed",
+        else "no restart due",
     ]
     if stop is not None:
         lines.append(stop_line(stop, budget))
@@ -76,7 +82,7 @@ def apply(
             "nofile": nofile,
             "malloc_arena_max": arena,
         },
-        "restart_needed": restart.do,
+        "restart_due": restart.do,
         "restart_reasons": restart.reason.split("; ") if restart.do else [],
         "required_process": required,
         "lines": lines,

@@ -9,7 +9,6 @@ import os
 from typing import Any
 
 from ..facts import boot
-from ..plan.plan import never_lower
 from . import live, sysctl_file
 
 KEY = "vm.max_map_count"
@@ -24,24 +23,22 @@ def apply(
     proc: str,
     apply_live: bool,
     verify_boot: bool,
-    fixed: bool,
     check: bool,
 ) -> dict[str, Any]:
-    """Make the host match report["plan"]; in check mode only say what would change."""
+    """Carry out report["plan"] (its target, persist and raise_live decisions, made once in
+    plan.plan); in check mode only say what would change."""
     plan = report["plan"]
+    target = int(plan["target"])
     real = os.path.normpath(os.path.join(root, sysctl_file_path.lstrip("/")))
     before = boot.evaluate(KEY, root, sysctl_file_path, None)
-    # The live value may have moved since the facts were read: never lower it either.
-    target = never_lower(int(plan["target"]), live.read(KEY, proc))
-    plan = dict(plan, target=target)
     ours = before["ours"]
-    write = ours["value"] != target or not ours["managed"]
-    content = sysctl_file.render(dict(report, plan=plan), hostname, fixed) if write else None
+    write = bool(plan["persist"]["do"])
+    content = sysctl_file.render(report, hostname) if write else None
     old_text = sysctl_file.read(real) if write else None
     if write and not check:
         sysctl_file.write_atomic(real, content or "")
-    elif not write and not check:
-        os.chmod(real, 0o644)  # keep the mode (the file exists: ours["value"] == target)
+    elif not check and ours["managed"]:
+        os.chmod(real, 0o644)  # keep the mode (the plan found our file with the target)
     planned = bool(plan["raise_live"]["do"]) and apply_live
     read_only = not report["sysctl"]["writable"]
     result = live.raise_live(KEY, target, proc, planned=planned, read_only=read_only, check=check)
@@ -52,8 +49,8 @@ def apply(
         "file_action": "write" if write else "keep",
         "file_value_before": ours["value"],
         "target": target,
-        "wanted": plan["wanted"],
-        "needed": plan["needed"],
+        "recommended": plan["recommended"],
+        "fixed": plan["fixed"],
         "required": plan["required"],
         "live_before": result.before,
         "live_action": result.action,
@@ -99,10 +96,11 @@ def _lines(change: dict[str, Any], live_msg: str, check: bool, verify_boot: bool
         + (" - with the planned file" if c["planned"] else "")
         + ("" if verify_boot else " (not verified: kafka_vmtune_verify_boot is false)")
     )
-    higher = c["target"] > c["needed"]
-    kept = "; a higher value already set is kept (never lowered)" if higher else ""
+    given = c["fixed"] if c["fixed"] is not None else c["recommended"]
+    basis = f"fixed {given}" if c["fixed"] is not None else f"recommended {given}"
+    kept = "; a higher value already set is kept (never lowered)" if c["target"] > given else ""
     return [
-        f"target {c['target']} (needed {c['needed']}, required {c['required']}){kept}",
+        f"target {c['target']} ({basis}, required {c['required']}){kept}",
         file_line,
         live_msg,
         reboot,

@@ -10,7 +10,7 @@ from ..facts.boot import MARKER
 from ..facts.safe_open import read_text
 
 
-def render(report: dict[str, Any], hostname: str, fixed: bool) -> str:
+def render(report: dict[str, Any], hostname: str) -> str:
     """The file for this host's plan; the comments carry the model at the time of writing."""
     plan, model, kafka = report["plan"], report["model"], report["kafka"]
     who = (
@@ -19,12 +19,17 @@ def render(report: dict[str, Any], hostname: str, fixed: bool) -> str:
         else "no Kafka broker found (Kafka defaults)"
     )
     boot = plan["boot_value"] if plan["boot_value"] is not None else "kernel default"
-    why = " (fixed by kafka_vmtune_max_map_count)" if fixed else ""
+    fixed = plan["fixed"]
+    basis = (
+        f"fixed {fixed} (kafka_vmtune_max_map_count)"
+        if fixed is not None
+        else f"recommended {plan['recommended']}"
+    )
     lines = [
         f"# {MARKER} (collection kafka_vmtune.kafka, role vm_max_map_count). Local edits are"
         " overwritten.",
         "# systemd-sysctl.service reads this file at every boot; tune-vm.yml also raises the live",
-        "# value where /proc/sys is writable (no broker restart needed). Never lowered: the value",
+        "# value where /proc/sys is writable (no broker restart). Never lowered: the value",
         "# is max(recommended, live value, boot value). Rewritten only when the value changes,",
         "# so the sizing below describes the host at that moment.",
         "#",
@@ -37,7 +42,7 @@ def render(report: dict[str, Any], hostname: str, fixed: bool) -> str:
         )
     lines += [
         f"#   base {model['base']} x headroom {model['headroom']} = required {model['required']}",
-        f"#   wanted {plan['wanted']}{why}; live was {plan['live']}, boot value was {boot}",
+        f"#   {basis}; live was {plan['live']}, boot value was {boot}",
         f"vm.max_map_count = {plan['target']}",
     ]
     return "\n".join(lines) + "\n"

@@ -1,4 +1,4 @@
-"""kafka-vmtune command line: inspect, plan, check (and fleet, when installed).
+"""kafka-vmtune command line: inspect, whatif, check (and fleet, when installed).
 
 Every error reaches the operator as one line `kafka-vmtune: error: ...` on stderr with a
 non-zero exit (2; 3 = UNKNOWN for `check`, the Nagios convention), and nothing is written.
@@ -111,7 +111,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     st = report["status"]
     rec = report["recommendation"]
     used = "n/a" if st["used"] is None else str(st["used"])
-    limit = st["limit"]
+    limit = st["live"]
     warn = float(settings.number(settings.parse("warn_ratio", args.warn)))
     critical = float(settings.number(settings.parse("critical_ratio", args.critical)))
     thresholds = f"{int(limit * warn)};{int(limit * critical)};0;{limit}"
@@ -146,7 +146,7 @@ def _load_yaml(path: str) -> object:
         raise InputError(f"cannot read {path}: {e.strerror or e}") from None
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text") from None
-    deep = InputError(f"{path}: nested too deeply to be a plan (brokers and topics)")
+    deep = InputError(f"{path}: nested too deeply to be a what-if (brokers and topics)")
     if path.endswith(".json"):
         try:
             return json.loads(text)
@@ -155,10 +155,10 @@ def _load_yaml(path: str) -> object:
         except RecursionError:
             raise deep from None
     try:
-        # Optional on a broker host (standard library only there): JSON plans need nothing.
+        # Optional on a broker host (standard library only there): JSON needs nothing.
         import yaml  # vmtune: optional
     except ImportError:
-        raise InputError(f"{path}: reading YAML needs PyYAML; give the plan as .json") from None
+        raise InputError(f"{path}: reading YAML needs PyYAML; give the what-if as .json") from None
     try:
         return yaml.safe_load(text)
     except RecursionError:
@@ -183,9 +183,9 @@ _TOPIC_OPTIONS = (
 )
 
 
-def _plan_from_options(args: argparse.Namespace) -> dict[str, Any]:
+def _whatif_from_options(args: argparse.Namespace) -> dict[str, Any]:
     if args.partitions is None:
-        raise InputError("plan needs --file FILE or at least --partitions")
+        raise InputError("whatif needs --file FILE or at least --partitions")
     topic = {k: getattr(args, k) for k, _ in _TOPIC_OPTIONS if getattr(args, k) is not None}
     topic["name"] = "topics"
     doc: dict[str, Any] = {"brokers": args.brokers, "topics": [topic]}
@@ -195,9 +195,9 @@ def _plan_from_options(args: argparse.Namespace) -> dict[str, Any]:
     return doc
 
 
-def cmd_plan(args: argparse.Namespace) -> int:
-    from ..plan.whatif import plan_from_dict
+def cmd_whatif(args: argparse.Namespace) -> int:
     from ..report.render import plan_report
+    from ..whatif.calculate import whatif_from_dict
 
     given = [k for k, _ in _TOPIC_OPTIONS if getattr(args, k) is not None]
     if args.file is not None:
@@ -208,13 +208,13 @@ def cmd_plan(args: argparse.Namespace) -> int:
             raise InputError(f"{args.file}: must be a YAML mapping with brokers and topics")
         label = args.file
     else:
-        doc = _plan_from_options(args)
+        doc = _whatif_from_options(args)
         label = ""
-    for key in ("headroom", "floor", "current_max_map_count", "leak_fraction"):
+    for key in ("headroom", "floor", "live_max_map_count", "leak_fraction"):
         if getattr(args, key) is not None:
             doc[key] = getattr(args, key)
     try:
-        plans = [p.as_dict() for p in plan_from_dict(doc)]
+        brokers = [b.as_dict() for b in whatif_from_dict(doc)]
     except InputError as e:
         msg = str(e)
         if not label:
@@ -226,9 +226,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
             raise InputError(f"{option}: {rest}") from None
         raise InputError(f"{label}: {msg}") from None
     if args.json:
-        print(json.dumps({"schema": 1, "brokers": plans}, indent=2))
+        print(json.dumps({"schema": 2, "brokers": brokers}, indent=2))
     else:
-        print(plan_report(plans))
+        print(plan_report(brokers))
     return 0
 
 
@@ -289,8 +289,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="the host report as JSON")
     p.set_defaults(func=cmd_inspect)
 
-    p = sub.add_parser("plan", help="what-if model for brokers and topics that may not exist")
-    p.add_argument("--file", metavar="PLAN.yaml", help="brokers and topics (examples/plan.yaml)")
+    p = sub.add_parser("whatif", help="what-if model for brokers and topics that may not exist")
+    p.add_argument(
+        "--file", metavar="WHATIF.yaml", help="brokers and topics (examples/whatif.yaml)"
+    )
     p.add_argument("--brokers", type=int, default=1, help="broker count (default 1)")
     for key, kind in _TOPIC_OPTIONS:
         p.add_argument("--" + key.replace("_", "-"), type=kind, help=argparse.SUPPRESS)
@@ -301,7 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--floor", type=int)
     p.add_argument("--leak-fraction", type=float)
     p.add_argument(
-        "--current", dest="current_max_map_count", type=int, help="brokers' current limit"
+        "--live", dest="live_max_map_count", type=int, help="brokers' live vm.max_map_count"
     )
     p.add_argument("--json", action="store_true")
     p.epilog = (
@@ -309,9 +311,9 @@ def build_parser() -> argparse.ArgumentParser:
         " --retention-bytes --segment-ms --segment-bytes --ingress-bytes-per-s"
         " --cleanup-policy --compacted-bytes"
     )
-    # Errors name the option as typed (--current, not its dest current_max_map_count).
+    # Errors name the option as typed (--live, not its dest live_max_map_count).
     names = {a.dest: a.option_strings[-1] for a in p._actions if a.option_strings}
-    p.set_defaults(func=cmd_plan, option_names=names)
+    p.set_defaults(func=cmd_whatif, option_names=names)
 
     p = sub.add_parser("check", help="monitoring check: exit 0 ok, 1 warn, 2 critical, 3 unknown")
     p.error_code = NAGIOS_UNKNOWN

@@ -11,8 +11,9 @@ import stat
 import tempfile
 from typing import Any
 
+from ..defaults import INT_MAX
 from .safe_open import NotRegularFileError, read_bytes, read_text
-from .sysctl_config import CONF_DIRS, INT_MAX, boot_value, kernel_int
+from .sysctl_config import CONF_DIRS, boot_value, kernel_int
 from .sysctl_config import evaluate as evaluate_key
 
 MARKER = "Managed by kafka-vmtune"

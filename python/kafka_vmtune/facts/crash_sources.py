@@ -24,7 +24,7 @@ import subprocess
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from .discovery import kafka_command_lines, main_class_index
+from .process_search import kafka_command_lines, main_class_index
 from .systemd import exec_argv, show_properties
 
 UNIT_WORDS = ("kafka", "confluent-server")

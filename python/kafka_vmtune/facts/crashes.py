@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from ..contracts import Crash as CrashJSON
 from ..errors import InputError
 from . import crash_sources
 from .evidence import Reader, candidates
@@ -34,12 +35,12 @@ class Crash:
     pid: int | None
     cause: str
     map_areas: int | None
-    limit: int | None
+    max_map_count_at_crash: int | None
     evidence: list[str]
     detail: str
     notes: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> CrashJSON:
         when = None
         if self.time is not None:
             when = datetime.fromtimestamp(self.time, _UTC).isoformat(timespec="seconds")
@@ -48,7 +49,7 @@ class Crash:
             "pid": self.pid,
             "cause": self.cause,
             "map_areas": self.map_areas,
-            "limit": self.limit,
+            "max_map_count_at_crash": self.max_map_count_at_crash,
             "evidence": self.evidence,
             "detail": "; ".join([self.detail, *self.notes]),
         }
@@ -83,8 +84,8 @@ def classify(
 
 
 def _crash_from_hs_err(path: str, h: HsErr) -> Crash:
-    cause, detail = classify(h.fatal, h.map_failed, h.map_areas, h.limit, h.memory)
-    crash = Crash(h.time, h.fatal.pid, cause, h.map_areas, h.limit, [path], detail)
+    cause, detail = classify(h.fatal, h.map_failed, h.map_areas, h.max_map_count_at_crash, h.memory)
+    crash = Crash(h.time, h.fatal.pid, cause, h.map_areas, h.max_map_count_at_crash, [path], detail)
     if h.command:
         crash.notes.append(f"command: {h.command[:200]}")
     if not h.complete:

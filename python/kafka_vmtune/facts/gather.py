@@ -6,37 +6,50 @@ Standard library only. The result feeds sizing (sizing.host) and the report (rep
 from __future__ import annotations
 
 import os
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
+from .. import defaults
+from ..contracts import Crash, Service, Sysctl
 from ..errors import FactsError, InputError, VmtuneError
-from . import boot, crashes, discovery, logdirs, procfs, systemd, versions
+from . import (
+    boot,
+    broker_config,
+    crashes,
+    kafka_command,
+    logdirs,
+    process_search,
+    procfs,
+    properties,
+    systemd,
+    versions,
+)
 
 KEY = "vm.max_map_count"
 
 
 class HostFacts(NamedTuple):
-    chosen: int | None  # the broker's PID
-    others: list[int]  # other kafka.Kafka JVMs on the host
+    broker_pid: int | None
+    other_pids: list[int]  # other kafka.Kafka JVMs on the host
     unit: str | None
     process: procfs.ProcessFacts | None
-    kproc: discovery.KafkaProcess | None
+    kafka_process: kafka_command.KafkaProcess | None  # its command line read as Kafka's
     prefix: str  # where the broker's own paths are visible from here ("" = same mount ns)
     props_path: str | None
     props: dict[str, str]
-    config: discovery.BrokerConfig | None
+    config: broker_config.BrokerConfig | None
     scan: logdirs.LogDirScan | None
     version: str | None
-    affected: bool | None  # the KAFKA-19390 resize leak
+    resize_leak: bool | None  # has the KAFKA-19390 resize leak (None: unknown)
     cpus: int
     live: int
-    sysctl: dict[str, Any]
+    sysctl: Sysctl
     top_processes: list[tuple[int, str, int]] | None  # None: not looked for
-    service: dict[str, Any] | None  # the broker unit's state, read when no broker runs
-    crashes: list[dict[str, Any]]  # facts.crashes, newest last
+    service: Service | None  # the broker unit's state, read when no broker runs
+    crashes: list[Crash]  # facts.crashes, newest last
 
     @property
     def listeners(self) -> int:
-        value = self.props.get("listeners", "PLAINTEXT://:9092")
+        value = self.props.get("listeners", defaults.LISTENERS)
         return max(1, len([v for v in value.split(",") if v.strip()]))
 
 
@@ -56,34 +69,34 @@ def gather(
 
     `top_processes` > 0 also lists the processes with the most map areas (`inspect`): that
     reads every process's maps, in proportion to all map areas of the host."""
-    chosen, others, how = _pick_process(pid, unit, server_properties, proc)
+    broker_pid, other_pids, how = _pick_process(pid, unit, server_properties, proc)
     process: procfs.ProcessFacts | None = None
-    kproc: discovery.KafkaProcess | None = None
-    if chosen is not None:
+    kafka_process: kafka_command.KafkaProcess | None = None
+    if broker_pid is not None:
         try:
-            process = procfs.read_process(chosen, proc)
-            kproc = discovery.describe_kafka_process(chosen, proc)
+            process = procfs.read_process(broker_pid, proc)
+            kafka_process = kafka_command.describe_kafka_process(broker_pid, proc)
         except FactsError as e:
             if how == "search":
                 raise
-            raise InputError(f"PID {chosen}: {e}") from e
+            raise InputError(f"PID {broker_pid}: {e}") from e
     # A broker that does not run: is its unit down (failed or stopped)? Then it is "down",
     # and its unit's command line still names its config (so its disk is still counted).
     service = None if process else systemd.unit_state(systemd.unit_name(unit, None, service_name))
     # The broker's paths as it sees them, read through its root when it is in a container.
-    prefix = _root_prefix(chosen, proc) if chosen is not None else ""
-    props_path = server_properties or (kproc.server_properties if kproc else None)
+    prefix = _root_prefix(broker_pid, proc) if broker_pid is not None else ""
+    props_path = server_properties or (kafka_process.server_properties if kafka_process else None)
     from_unit = props_path is None and service is not None
     if from_unit and service is not None:
-        props_path = discovery.properties_of_command([str(a) for a in service.get("argv", [])])
+        props_path = process_search.properties_of_command([str(a) for a in service.get("argv", [])])
     props: dict[str, str] = {}
-    config: discovery.BrokerConfig | None = None
+    config: broker_config.BrokerConfig | None = None
     if props_path is not None:
         try:
-            props = discovery.load_properties(
+            props = properties.load_properties(
                 props_path, None if server_properties or not prefix else prefix
             )
-            config = discovery.broker_config(props)
+            config = broker_config.broker_config(props)
         except VmtuneError:
             if not from_unit:
                 raise
@@ -93,22 +106,22 @@ def gather(
         scan_prefix = "" if server_properties else prefix
         dirs = logdirs.unique_dirs(config.log_dirs, scan_prefix or None)
         scan = logdirs.scan_log_dirs(tuple(scan_prefix + d for d in dirs))
-    version = kproc.version if kproc else None
+    version = kafka_process.version if kafka_process else None
     live = procfs.read_max_map_count(proc)
     found = crashes.diagnose([], crash_days * 86400)["crashes"] if crash_days > 0 else []
     return HostFacts(
-        chosen=chosen,
-        others=others,
+        broker_pid=broker_pid,
+        other_pids=other_pids,
         unit=unit,
         process=process,
-        kproc=kproc,
+        kafka_process=kafka_process,
         prefix=prefix,
         props_path=props_path,
         props=props,
         config=config,
         scan=scan,
         version=version,
-        affected=versions.resize_leak_affected(version),
+        resize_leak=versions.resize_leak_affected(version),
         cpus=os.cpu_count() or 1,
         live=live,
         sysctl=_sysctl_section(live, procfs.max_map_count_writable(proc), root, sysctl_file),
@@ -117,7 +130,7 @@ def gather(
             if top_processes > 0
             else None
         ),
-        service=dict(service) if service is not None else None,
+        service=service,
         crashes=found,
     )
 
@@ -137,7 +150,7 @@ def _same_file(a: str, b: str) -> bool:
 def _pick_process(
     pid: int | None, unit: str | None, server_properties: str | None, proc: str
 ) -> tuple[int | None, list[int], str | None]:
-    """(chosen pid, other kafka pids, how it was found).
+    """(broker pid, other kafka pids, how it was found).
 
     Explicit PID, else the unit's main PID, else a search for kafka.Kafka JVMs. With an
     explicit server.properties the search keeps only brokers started with that file: the
@@ -146,21 +159,21 @@ def _pick_process(
     if pid is not None:
         if pid <= 0 or not os.path.isdir(f"{proc}/{pid}"):
             raise InputError(f"no process with PID {pid}")
-        why = discovery.not_a_broker(pid, proc)
+        why = process_search.not_a_broker(pid, proc)
         if why is not None:
             raise InputError(why)
         return pid, [], "pid"
     if unit is not None:
-        main, why = discovery.unit_main_pid_or_reason(unit)
+        main, why = systemd.unit_main_pid_or_reason(unit)
         if not main:
             raise InputError(f"cannot find the broker of {unit}: {why}; or pass --pid")
         return main, [], "unit"
-    pids = discovery.find_kafka_pids(proc)
+    pids = process_search.find_kafka_pids(proc)
     if server_properties is not None:
         mine = []
         for p in pids:
             try:
-                cfg = discovery.describe_kafka_process(p, proc).server_properties
+                cfg = kafka_command.describe_kafka_process(p, proc).server_properties
             except FactsError:
                 continue
             if cfg and _same_file(_root_prefix(p, proc) + cfg, server_properties):
@@ -176,8 +189,8 @@ def _pick_process(
             sizes[p] = procfs.read_process(p, proc).maps.total
         except FactsError:
             sizes[p] = -1
-    chosen = max(pids, key=lambda p: (sizes[p], -p))
-    return chosen, [p for p in pids if p != chosen], "search"
+    broker = max(pids, key=lambda p: (sizes[p], -p))
+    return broker, [p for p in pids if p != broker], "search"
 
 
 def _root_prefix(pid: int, proc: str) -> str:
@@ -194,7 +207,7 @@ def _root_prefix(pid: int, proc: str) -> str:
     return "" if theirs == ours else f"{proc}/{pid}/root"
 
 
-def _sysctl_section(live: int, writable: bool, root: str, sysctl_file: str) -> dict[str, Any]:
+def _sysctl_section(live: int, writable: bool, root: str, sysctl_file: str) -> Sysctl:
     """The live value and what the sysctl files give at boot (facts.boot, the one evaluation)."""
     at_boot = boot.evaluate(KEY, root, sysctl_file, None)
     ours = at_boot["ours"]
@@ -210,6 +223,7 @@ def _sysctl_section(live: int, writable: bool, root: str, sysctl_file: str) -> d
         "ours": sysctl_file,
         # The value our own file sets (None: absent, or no vm.max_map_count line in it).
         "ours_value": ours["value"] if isinstance(ours["value"], int) else None,
+        "ours_managed": bool(ours["managed"]),  # it carries our header (we may rewrite it)
         "settings": at_boot["settings"],
         "overridden_by": at_boot["overridden_by"],
     }

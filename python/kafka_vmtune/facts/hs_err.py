@@ -52,7 +52,7 @@ class HsErr(NamedTuple):
     time: float | None  # epoch seconds, from `Time:`
     map_failed: bool  # an OutOfMemoryError "Map failed" is among the recorded events
     map_areas: int | None  # entries under "Dynamic libraries" without [vsyscall]
-    limit: int | None  # vm.max_map_count recorded at the crash
+    max_map_count_at_crash: int | None  # vm.max_map_count recorded at the crash
     memory: str | None  # "physical 24684084k(21283952k free), swap 0k(0k free)"
     command: str | None
     complete: bool  # the JVM finished writing the file ("END.")
@@ -155,7 +155,7 @@ def parse_hs_err(data: bytes, name: str, mtime: float | None) -> HsErr:
         time=when,
         map_failed=before.find(MAP_FAILED) >= 0 or after.find(MAP_FAILED) >= 0,
         map_areas=_dynamic_libraries(data),
-        limit=int(limit.group(1)) if limit else None,
+        max_map_count_at_crash=int(limit.group(1)) if limit else None,
         memory=_text(memory.group(1)) if memory else None,
         command=_text(command.group(1)) if command else None,
         complete=data[-256:].rstrip().endswith(b"\nEND."),

@@ -20,6 +20,7 @@ import string
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
+from ..defaults import INT_MAX
 from ..errors import FactsError
 from .safe_open import kind, read_text
 
@@ -30,7 +31,6 @@ CONF_DIRS = (
     "/usr/lib/sysctl.d",
     "/lib/sysctl.d",
 )
-INT_MAX = 2**31 - 1
 # proc_get_long() copies at most 21 characters of a number (TMPBUFLEN - 1) and refuses more.
 _KERNEL_DIGITS = 21
 
@@ -118,11 +118,11 @@ def evaluate(key: str, files: Iterable[tuple[str, str]]) -> tuple[SysctlSetting,
     The last one is what the kernel will hold. A glob key (net.ipv4.conf.*.rp_filter)
     assigns every key it matches, like systemd-sysctl does.
     """
-    wanted = normalize_key(key)
+    name = normalize_key(key)
     settings = []
     for path, text in files:
         for k, setting in parse_sysctl_text(path, text):
-            if k == wanted or (any(c in k for c in "*?[") and fnmatch.fnmatchcase(wanted, k)):
+            if k == name or (any(c in k for c in "*?[") and fnmatch.fnmatchcase(name, k)):
                 settings.append(setting)
     return tuple(settings)
 

@@ -8,7 +8,9 @@ import re
 import shlex
 import shutil
 import subprocess
-from typing import Any, NamedTuple
+from typing import NamedTuple
+
+from ..contracts import Service
 
 # systemd.time(7) units, longest spelling first so "min" is not read as "m" + "in".
 _UNITS = {
@@ -138,7 +140,7 @@ _STATE_PROPS = (
 )
 
 
-def unit_state(unit: str) -> dict[str, Any] | None:
+def unit_state(unit: str) -> Service | None:
     """What systemd says of a unit (loaded units only); None without systemd or unit."""
     systemctl = shutil.which("systemctl")
     if systemctl is None or not os.path.isdir("/run/systemd/system"):
@@ -168,6 +170,32 @@ def unit_state(unit: str) -> dict[str, Any] | None:
     }
 
 
-def is_down(state: dict[str, Any] | None) -> bool:
+def is_down(state: Service | None) -> bool:
     """A broker unit that exists but does not run: failed, or stopped (inactive)."""
     return state is not None and state.get("active") in ("failed", "inactive")
+
+
+def unit_main_pid_or_reason(unit: str) -> tuple[int | None, str | None]:
+    """(MainPID of a systemd unit, None) or (None, why there is none) for the operator."""
+    try:
+        out = subprocess.run(
+            ["systemctl", "show", "-p", "MainPID", "--value", unit],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except OSError:
+        return None, "systemd is not available (no systemctl command)"
+    except subprocess.TimeoutExpired:
+        return None, "systemctl did not answer within 30 s"
+    if out.returncode != 0:
+        detail = (out.stderr.strip().splitlines() or [f"exit code {out.returncode}"])[0]
+        # sd_booted(): systemd runs as init exactly when this directory exists.
+        if not os.path.isdir("/run/systemd/system"):
+            return None, f"systemd is not available ({detail})"
+        return None, f"systemctl show {unit} failed: {detail}"
+    value = out.stdout.strip()
+    if not value.isdigit() or int(value) == 0:
+        return None, f"systemd unit {unit} has no running main process"
+    return int(value), None

@@ -1,1 +1,1 @@
-"""The plan: what to set on a host, decided once, with the reason for each step."""
+"""The plan: what to set on a host, decided once, with the reason for each decision."""

@@ -1,23 +1,24 @@
 """The host report: the JSON every consumer reads (CLI, kafka_facts, the fleet report).
 
-Assembled from the facts (facts.gather) and the sizing (sizing.host); the plan is added by
-the pipeline. Its keys are the contract in contracts.HostReport.
+Assembled from the facts (facts.gather) and the sizing (sizing.host); the plan (plan.plan)
+comes from the pipeline. Its keys are the contract in contracts.HostReport.
 """
 
 from __future__ import annotations
 
 import datetime
 import socket
-from typing import Any
 
-from ..contracts import SCHEMA
+from ..contracts import SCHEMA, Disk, HostReport, Plan
 from ..facts import logdirs, procfs
 from ..facts.gather import HostFacts
 from ..facts.systemd import is_down
 from ..sizing.host import Sizing
+from ..sizing.recommend import recommendation_json
 
 
-def build(f: HostFacts, s: Sizing) -> dict[str, Any]:
+def build(f: HostFacts, s: Sizing, plan: Plan) -> HostReport:
+    """The host report of one host: its facts, sizing and plan as JSON."""
     now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
     return {
         "schema": SCHEMA,
@@ -25,17 +26,17 @@ def build(f: HostFacts, s: Sizing) -> dict[str, Any]:
         "generated_at": now,
         "kafka": {
             "found": f.process is not None,
-            "pid": f.chosen,
+            "pid": f.broker_pid,
             "unit": f.unit,
             "server_properties": f.props_path,
             "log_dirs": list(f.config.log_dirs) if f.config else [],
             "version": f.version,
             "node_id": f.config.node_id if f.config else None,
             "process_roles": list(f.config.process_roles) if f.config else [],
-            "leak_affected": f.affected,
+            "leak_affected": f.resize_leak,
             "start_time": f.process.start_time if f.process else None,
-            "other_pids": f.others,
-            "libs_dir": f.kproc.libs_dir if f.kproc else None,
+            "other_pids": f.other_pids,
+            "libs_dir": f.kafka_process.libs_dir if f.kafka_process else None,
             "root": f.prefix or "/",
         },
         "process": (
@@ -54,20 +55,7 @@ def build(f: HostFacts, s: Sizing) -> dict[str, Any]:
         "disk": _disk_dict(f.scan) if f.scan else None,
         "sysctl": f.sysctl,
         "model": s.model.as_dict(),
-        "recommendation": {
-            "current": s.map_count.current,
-            "required": s.map_count.required,
-            "floor": s.map_count.floor,
-            "recommended": s.map_count.recommended,
-            "action": s.map_count.action,
-            "reason": s.map_count.reason,
-            "nofile": {
-                "current": s.nofile.current,
-                "required": s.nofile.required,
-                "recommended": s.nofile.recommended,
-                "detail": s.nofile.detail,
-            },
-        },
+        "recommendation": recommendation_json(s.map_count, s.nofile),
         "status": s.status.as_dict(),
         "top_processes": (
             None
@@ -78,6 +66,7 @@ def build(f: HostFacts, s: Sizing) -> dict[str, Any]:
         "service": f.service,
         "down": f.process is None and is_down(f.service),
         "crashes": f.crashes,
+        "plan": plan,
     }
 
 
@@ -85,8 +74,16 @@ def _maps_dict(maps: procfs.MapsUsage) -> dict[str, int]:
     return dict(maps._asdict())
 
 
-def _disk_dict(scan: logdirs.LogDirScan) -> dict[str, Any]:
-    d = dict(scan._asdict())
-    d["log_dirs"] = list(scan.log_dirs)
-    d["top_topics"] = [[t, n] for t, n in scan.top_topics]
-    return d
+def _disk_dict(scan: logdirs.LogDirScan) -> Disk:
+    return {
+        "log_dirs": list(scan.log_dirs),
+        "partitions": scan.partitions,
+        "segments": scan.segments,
+        "index_files": scan.index_files,
+        "empty_index_files": scan.empty_index_files,
+        "deleted_index_files": scan.deleted_index_files,
+        "delete_dirs": scan.delete_dirs,
+        "stray_dirs": scan.stray_dirs,
+        "remote_cache_entries": scan.remote_cache_entries,
+        "top_topics": [[t, n] for t, n in scan.top_topics],
+    }

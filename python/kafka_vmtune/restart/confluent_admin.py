@@ -10,7 +10,7 @@ preferred elections. confluent-kafka 2.16 has no DescribeQuorum, so the KRaft qu
 only known when the caller passes it (see admin.parse_quorum_replication).
 
 Every call and every attribute read here is pinned by tests/restart/test_restart_contract.py
-against the installed library (no broker needed): a client upgrade that changes an API
+against the installed library (no broker running): a client upgrade that changes an API
 fails CI, not a roll. elect_leaders takes no timeout keyword: 2.16.1 documents
 request_timeout/operation_timeout but its C layer rejects both (SystemError/TypeError);
 the client's socket.timeout.ms bounds it instead.
@@ -157,10 +157,10 @@ class ConfluentAdmin:
         )
 
         fresh = time.monotonic() - self._configs_at < self._config_refresh
-        wanted = [t for t in topics if not fresh or t not in self._min_isr]
-        if not wanted:
+        asked = [t for t in topics if not fresh or t not in self._min_isr]
+        if not asked:
             return
-        resources = [ConfigResource(ResourceType.TOPIC, t) for t in wanted]
+        resources = [ConfigResource(ResourceType.TOPIC, t) for t in asked]
         if brokers:
             resources.append(ConfigResource(ResourceType.BROKER, str(brokers[0])))
         try:
@@ -171,7 +171,7 @@ class ConfluentAdmin:
         broker_default, topic_values = min_isr_from(results)
         if broker_default is not None:
             self._default_min_isr = broker_default
-        for t in wanted:
+        for t in asked:
             self._min_isr[t] = topic_values.get(t, self._default_min_isr)
         self._configs_at = time.monotonic()
 
@@ -181,10 +181,10 @@ class ConfluentAdmin:
         from confluent_kafka import ElectionType
         from confluent_kafka import TopicPartition as CTopicPartition
 
-        wanted = [CTopicPartition(tp.topic, tp.partition) for tp in partitions]
+        asked = [CTopicPartition(tp.topic, tp.partition) for tp in partitions]
         try:
             # No timeout keyword: see the module docstring (socket.timeout.ms bounds it).
-            answer = self._wait(self._client.elect_leaders(ElectionType.PREFERRED, wanted))
+            answer = self._wait(self._client.elect_leaders(ElectionType.PREFERRED, asked))
         except _ANSWERS as exc:
             raise self._error("preferred leader election", exc) from None
         return [

@@ -15,21 +15,34 @@ from typing import Any
 from ..errors import InputError
 from ..settings import truth
 
+# The policy's values, once: decide(), the pre-flight (variables.errors) and, checked by a
+# test because Ansible reads them from YAML, the rolling_restart role's argument_specs.
 POLICIES = ("never", "auto", "always")
+
+
+def policy_error(policy: object) -> str | None:
+    """Why `policy` is not a restart policy; None when it is one."""
+    if policy in POLICIES:
+        return None
+    return (
+        f"kafka_vmtune_restart_policy: must be {', '.join(POLICIES[:-1])} or {POLICIES[-1]},"
+        f" got {policy!r}"
+    )
+
 
 # The reason shown per broker ("b1: no restart (<reason>)") and kept in the roll report.
 LEFT_DOWN = "DOWN and left down (policy never): start it, or run with policy auto"
 NEVER = "policy never"
 RECOVERY = "down: start it and see it back (recovery)"
-NOT_FLAGGED = "not flagged: kafka_vmtune_restart_needed false, not in kafka_vmtune_restart_hosts"
+NOT_FLAGGED = "not flagged: kafka_vmtune_restart_due false, not in kafka_vmtune_restart_hosts"
 ALREADY_DONE = "already restarted since the roll began, required settings in effect"
 ALWAYS = "policy always"
-NEEDED = "kafka_vmtune_restart_needed"
+DUE = "kafka_vmtune_restart_due"
 LISTED = "listed in kafka_vmtune_restart_hosts"
 
 
 @dataclass(frozen=True)
-class Decision:
+class Selection:
     selected: bool  # this roll restarts (or, when down, starts) the broker
     down: bool  # the host report says the broker died: started, not stopped
     node_id: int | None  # None: unknown (the role stops if the broker is selected)
@@ -90,62 +103,61 @@ def _start_time(kafka: Mapping[str, Any]) -> float | None:
         ) from None
 
 
-def _reason(policy: str, down: bool, wanted: bool, done: bool, needed: bool) -> str:
+def _reason(policy: str, down: bool, picked: bool, done: bool, due: bool) -> str:
     if policy == "never":
         return LEFT_DOWN if down else NEVER
     if down:
         return RECOVERY
-    if not wanted:
+    if not picked:
         return NOT_FLAGGED
     if done:
         return ALREADY_DONE
     if policy == "always":
         return ALWAYS
-    return NEEDED if needed else LISTED
+    return DUE if due else LISTED
 
 
 def decide(
     policy: str,
     report: object,
     *,
-    restart_needed: object,
+    restart_due: object,
     listed: bool,
     required_process: Mapping[str, Any] | None,
     resuming: object,
     roll_started_at: float,
     node_id: object = None,
-) -> Decision:
+) -> Selection:
     """Whether this broker restarts, and why.
 
     policy: never | auto | always. report: the host report (ansible_facts.kafka_vmtune),
-    missing or empty for a host without facts. restart_needed: kafka_vmtune_restart_needed.
+    missing or empty for a host without facts. restart_due: kafka_vmtune_restart_due.
     listed: the host is in kafka_vmtune_restart_hosts. required_process: the process
     settings a restarted broker must show (kafka_vmtune_restart_required_process).
     resuming and roll_started_at: the roll resumes one begun at that epoch second; a broker
     already_restarted since then is skipped. node_id: kafka_vmtune_node_id, else the
     report's kafka.node_id. Raises InputError naming the bad value.
     """
-    if policy not in POLICIES:
-        raise InputError(
-            f"kafka_vmtune_restart_policy must be one of {', '.join(POLICIES)}, got {policy!r}"
-        )
+    bad = policy_error(policy)
+    if bad is not None:
+        raise InputError(bad)
     facts = report if isinstance(report, Mapping) else _mapping("host report", report)
     process = _mapping("host report process", facts.get("process"))
     kafka = _mapping("host report kafka", facts.get("kafka"))
     required = _mapping("kafka_vmtune_restart_required_process", required_process)
     down = flag("host report down", facts.get("down"))
-    needed = flag("kafka_vmtune_restart_needed", restart_needed)
+    due = flag("kafka_vmtune_restart_due", restart_due)
     try:
         started_at = float(roll_started_at)
     except (TypeError, ValueError):
         raise InputError(f"roll start must be epoch seconds, got {roll_started_at!r}") from None
-    wanted = policy == "always" or (policy == "auto" and (down or needed or bool(listed)))
+    picked = policy == "always" or (policy == "auto" and (down or due or bool(listed)))
     done = flag("resuming", resuming) and already_restarted(
         _start_time(kafka), started_at, settings_in_effect(process, required)
     )
-    return Decision(
-        selected=wanted and not done,
+    return Selection(
+        selected=picked and not done,
         down=down,
         node_id=node_id_of(kafka.get("node_id") if node_id is None else node_id),
-        reason=_reason(policy, down, wanted, done, needed),
+        reason=_reason(policy, down, picked, done, due),
     )

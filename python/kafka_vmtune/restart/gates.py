@@ -66,14 +66,15 @@ def quorum_blockers(quorum: QuorumState, node_id: int) -> list[str]:
     if not quorum.voters:
         return []
     others_caught_up = [v.node_id for v in quorum.voters if v.caught_up and v.node_id != node_id]
-    needed = len(quorum.voters) // 2 + 1
-    if len(others_caught_up) >= needed:
+    majority = len(quorum.voters) // 2 + 1
+    if len(others_caught_up) >= majority:
         return []
     lagging = [v.node_id for v in quorum.voters if not v.caught_up and v.node_id != node_id]
     detail = f"; lagging or down: {_brokers(lagging)}" if lagging else ""
     return [
         f"controller quorum would lose its majority without node {node_id}: "
-        f"{len(others_caught_up)} of {len(quorum.voters)} voters caught up, {needed} needed{detail}"
+        f"{len(others_caught_up)} of {len(quorum.voters)} voters caught up,"
+        f" a majority is {majority}{detail}"
     ]
 
 
@@ -157,12 +158,12 @@ def outage_cost(snapshot: ClusterSnapshot, out: Collection[int]) -> list[str]:
     quorum = snapshot.quorum
     if quorum is not None and quorum.voters:
         voters_out = sorted(v.node_id for v in quorum.voters if not v.caught_up or v.node_id in out)
-        needed = len(quorum.voters) // 2 + 1
+        majority = len(quorum.voters) // 2 + 1
         alive = len(quorum.voters) - len(voters_out)
-        if alive < needed:
+        if alive < majority:
             costs.append(
                 f"controller quorum without a majority: voter(s) {_brokers(voters_out)} out, "
-                f"{alive} of {len(quorum.voters)} up, {needed} needed, so no broker can "
+                f"{alive} of {len(quorum.voters)} up, a majority is {majority}, so no broker can "
                 "register and no leader can change until one is back"
             )
     offline, below = [], []

@@ -6,7 +6,7 @@ Clock, so the simulation runs on virtual time. Any failure raises a RestartError
 what blocked; nothing after it runs, so a second broker is never stopped while the first
 is unhealthy.
 
-One implementation: restart_broker() is the per-broker sequence, roll_step() picks the
+One implementation: restart_broker() is the per-broker sequence, roll_turn() picks the
 broker (active controller last, even when it moves mid-roll) and runs it, roll() is the
 loop and run_final_check() ends it. Production runs roll() through restart.run.run_roll
 (the kafka_roll action); the property and fault tests drive the same roll() against the
@@ -699,7 +699,7 @@ def _active_controller(admin: KafkaAdmin) -> int | None:
 
 
 @dataclass(frozen=True)
-class Step:
+class Turn:
     """One turn of the roll: the broker it restarted, or the one it moved to the end."""
 
     node_id: int
@@ -708,7 +708,7 @@ class Step:
     note: str | None = None
 
 
-def roll_step(
+def roll_turn(
     admin: KafkaAdmin,
     service: ServiceController,
     remaining: Sequence[int],
@@ -718,7 +718,7 @@ def roll_step(
     node_ids: Collection[int] = (),
     down: Collection[int] = (),
     hooks: RollHooks = NO_HOOKS,
-) -> Step:
+) -> Turn:
     """Restart remaining[0], unless it has become the active controller while others are
     still to go: then it moves to the end untouched (the controller is restarted last).
     A broker in `down` (it died) is started instead: start_broker, the same after-start
@@ -727,12 +727,12 @@ def roll_step(
     if node in down:
         report = start_broker(admin, service, node, settings, clock)
         report.outcome = "recovered"
-        return Step(node, rest, report)
+        return Turn(node, rest, report)
     if settings.controller_last and rest and _active_controller(admin) == node:
         note = f"active controller is now broker {node}: restarting it last"
-        return Step(node, [*rest, node], None, note)
+        return Turn(node, [*rest, node], None, note)
     report = restart_broker(admin, service, node, settings, clock, node_ids=node_ids, hooks=hooks)
-    return Step(node, rest, report)
+    return Turn(node, rest, report)
 
 
 def roll(
@@ -869,10 +869,10 @@ def _turn(
     if len(todo) > 1:
         return restart_batch(admin, service, todo, settings, clock, node_ids=node_ids, hooks=hooks)
     hooks.began(todo[0])
-    step = roll_step(
+    turn = roll_turn(
         admin, service, [todo[0], *rest], settings, clock, node_ids=node_ids, down=down, hooks=hooks
     )
-    return [step.report] if step.report is not None else step.note or "deferred"
+    return [turn.report] if turn.report is not None else turn.note or "deferred"
 
 
 def _failed_report(exc: RestartError) -> BrokerReport:

@@ -22,7 +22,7 @@ from .admin import AdminError, ClusterSnapshot, KafkaAdmin, QuorumState, parse_q
 from .batches import batch_limit
 from .batches import describe as describe_batches
 from .batches import plan as plan_batches
-from .decide import Decision, decide
+from .decide import Selection, decide
 from .machine import (
     Clock,
     RestartError,
@@ -56,7 +56,7 @@ class BrokerHost:
 
     host: str
     report: object  # ansible_facts.kafka_vmtune (the host report), None without facts
-    restart_needed: object
+    restart_due: object
     listed: bool
     node_id: object = None  # kafka_vmtune_node_id
     rack: str | None = None  # kafka_vmtune_rack (the broker's broker.rack)
@@ -364,14 +364,14 @@ class _Run:
 
 def _decisions(
     hosts: Sequence[BrokerHost], options: RunOptions, started_at: float, resuming: bool
-) -> dict[str, Decision]:
+) -> dict[str, Selection]:
     decisions = {}
     for h in hosts:
         try:
             decisions[h.host] = decide(
                 options.policy,
                 h.report,
-                restart_needed=h.restart_needed,
+                restart_due=h.restart_due,
                 listed=h.listed,
                 required_process=options.required_process,
                 resuming=resuming,
@@ -388,7 +388,7 @@ class Plan:
     """Who restarts and why, before anything is touched."""
 
     lines: list[str]
-    decisions: dict[str, Decision]
+    decisions: dict[str, Selection]
     chosen: list[str]  # hosts, inventory order
     ids: list[int]  # their node ids
     started_at: float

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from ..defaults import KERNEL_MAX_MAP_COUNT
 from ..facts.gather import KEY, HostFacts
 from .model import (
     DEFAULT_LEAK_FRACTION,
@@ -26,7 +27,6 @@ from .model import (
     threads_observed,
 )
 from .recommend import (
-    KERNEL_DEFAULT,
     Level,
     MapRecommendation,
     NofileRecommendation,
@@ -64,11 +64,11 @@ def size_host(
     segments = max(facts.scan.segments, from_indexes) if facts.scan else from_indexes
     process = facts.process
     nofile = recommend_nofile(
-        segments, current=process.nofile_soft if process else None, connections=connections
+        segments, live=process.nofile_soft if process else None, connections=connections
     )
     status = assess(
         used=process.maps.total if process else None,
-        limit=facts.live,
+        live=facts.live,
         required=model.required,
         warn_ratio=warn_ratio,
         critical_ratio=critical_ratio,
@@ -84,7 +84,7 @@ def _findings(
     sysctl, live, process = facts.sysctl, facts.live, facts.process
     extra: list[tuple[Level, str]] = []
     boot = sysctl["boot_value"]
-    after_reboot = boot if boot is not None else KERNEL_DEFAULT
+    after_reboot = boot if boot is not None else KERNEL_MAX_MAP_COUNT
     if after_reboot < model.required:
         source = " (kernel default)" if boot is None else f" ({sysctl['boot_source']})"
         extra.append(
@@ -120,9 +120,12 @@ def _findings(
                 )
             )
     extra += _crash_findings(facts)
-    if facts.others:
+    if facts.other_pids:
         extra.append(
-            ("warn", f"several Kafka processes: inspected {facts.chosen}, also {facts.others}")
+            (
+                "warn",
+                f"several Kafka processes: inspected {facts.broker_pid}, also {facts.other_pids}",
+            )
         )
     return extra
 
@@ -140,7 +143,7 @@ def host_model(
         arenas=arenas_term(process.malloc_arena_max if process else None, facts.cpus),
         segments=segments,
         leak=leak_term(
-            affected=facts.affected,
+            affected=facts.resize_leak,
             version=facts.version,
             index_areas=segments.areas,
             observed_leaked=maps.leaked if maps else None,
@@ -245,7 +248,7 @@ def _crash_findings(facts: HostFacts) -> list[tuple[Level, str]]:
             )
         )
     for crash in facts.crashes[-3:]:
-        cause, limit = crash["cause"], crash.get("limit")
+        cause, limit = crash["cause"], crash.get("max_map_count_at_crash")
         if cause == "vm.max_map_count":
             still = limit is not None and facts.live <= limit
             level: Level = "critical" if still else "warn"

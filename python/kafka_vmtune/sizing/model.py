@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple
+from typing import Literal, NamedTuple
+
+from .. import defaults
+from ..contracts import Model as ModelJSON
+from ..contracts import Term as TermJSON
 
 Source = Literal["observed", "projected", "configured", "default"]
 
@@ -57,7 +61,7 @@ class Term:
     def areas(self) -> int:
         return self.count * self.per_unit
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> TermJSON:
         return {
             "symbol": self.symbol,
             "name": self.name,
@@ -84,7 +88,7 @@ class Model(NamedTuple):
     def term(self, symbol: str) -> Term:
         return next(t for t in self.terms if t.symbol == symbol)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> ModelJSON:
         return {
             "terms": [t.as_dict() for t in self.terms],
             "base": self.base,
@@ -126,13 +130,13 @@ def fixed_term(areas: int = FIXED_JVM_AREAS) -> Term:
 class ThreadConfig(NamedTuple):
     """Broker settings that set thread pools (Kafka defaults)."""
 
-    num_io_threads: int = 8
-    num_network_threads: int = 3
+    num_io_threads: int = defaults.NUM_IO_THREADS
+    num_network_threads: int = defaults.NUM_NETWORK_THREADS
     listeners: int = 2
-    num_replica_fetchers: int = 1
+    num_replica_fetchers: int = defaults.NUM_REPLICA_FETCHERS
     brokers: int = 1
-    log_cleaner_threads: int = 1
-    background_threads: int = 10
+    log_cleaner_threads: int = defaults.LOG_CLEANER_THREADS
+    background_threads: int = defaults.BACKGROUND_THREADS
 
 
 def jvm_service_threads(cpus: int) -> int:

@@ -4,7 +4,7 @@
   roll_ms = min(segment.ms, segment.bytes / ingress bytes per ms); a segment is deleted
   only once its newest record is older than retention, hence the +1 (the active segment).
 - delete policy, by size: ceil(retention.bytes / segment.bytes) + 1.
-- both set: the smaller (whichever deletes first wins). Neither: a cap is needed.
+- both set: the smaller (whichever deletes first wins). Neither: a cap is required.
 - compact: clean part regrouped by the cleaner into segment.bytes pieces, plus the dirty
   part the cleaner lets grow to min.cleanable.dirty.ratio before cleaning, plus the active
   segment. `compact,delete` takes the smaller of this and the delete bound.
@@ -18,15 +18,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .. import defaults
 from ..errors import InputError
 
 INDEX_FILES_PER_SEGMENT = 2
-DEFAULT_SEGMENT_BYTES = 1 << 30
-DEFAULT_SEGMENT_MS = 7 * 24 * 3600 * 1000
-DEFAULT_RETENTION_MS = 7 * 24 * 3600 * 1000
-DEFAULT_DIRTY_RATIO = 0.5
-DEFAULT_FILE_DELETE_DELAY_MS = 60_000
-DEFAULT_RETENTION_CHECK_MS = 300_000
 
 
 @dataclass(frozen=True)
@@ -36,14 +31,14 @@ class TopicSpec:
     name: str
     partitions: int
     replication_factor: int = 1
-    retention_ms: int | None = DEFAULT_RETENTION_MS
+    retention_ms: int | None = defaults.RETENTION_MS
     retention_bytes: int | None = None
-    segment_ms: int = DEFAULT_SEGMENT_MS
-    segment_bytes: int = DEFAULT_SEGMENT_BYTES
+    segment_ms: int = defaults.SEGMENT_MS
+    segment_bytes: int = defaults.SEGMENT_BYTES
     ingress_bytes_per_s: float = 0.0  # per partition
     cleanup_policy: str = "delete"  # delete | compact | compact,delete
     compacted_bytes: int | None = None  # live key set per partition, for compact
-    min_cleanable_dirty_ratio: float = DEFAULT_DIRTY_RATIO
+    min_cleanable_dirty_ratio: float = defaults.DIRTY_RATIO
     remote_storage: bool = False
     local_retention_ms: int | None = None  # None = same as retention_ms
     local_retention_bytes: int | None = None
@@ -149,8 +144,8 @@ def segments_per_replica(spec: TopicSpec) -> SegmentEstimate:
 
 def pending_delete_segments(
     rolls_per_s: float,
-    file_delete_delay_ms: int = DEFAULT_FILE_DELETE_DELAY_MS,
-    retention_check_ms: int = DEFAULT_RETENTION_CHECK_MS,
+    file_delete_delay_ms: int = defaults.FILE_DELETE_DELAY_MS,
+    retention_check_ms: int = defaults.RETENTION_CHECK_MS,
 ) -> int:
     """Segments renamed .deleted and still mapped at a peak.
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, NamedTuple
+from typing import Literal, NamedTuple
 
-KERNEL_DEFAULT = 65530  # vm.max_map_count when no sysctl file sets it
+from ..contracts import NofileRecommendation as NofileJSON
+from ..contracts import Recommendation
+from ..contracts import Status as StatusJSON
+from ..plan.plan import never_lower
+
 DEFAULT_FLOOR = 262144  # what Kafka distributions and Elasticsearch ask for at least
 STEP = 65536
 DEFAULT_WARN = 0.7
@@ -26,7 +30,7 @@ def round_up(value: int, step: int) -> int:
 
 
 class MapRecommendation(NamedTuple):
-    current: int
+    live: int
     required: int
     floor: int
     recommended: int
@@ -35,35 +39,36 @@ class MapRecommendation(NamedTuple):
 
 
 def recommend_max_map_count(
-    current: int, required: int, floor: int = DEFAULT_FLOOR
+    live: int, required: int, floor: int = DEFAULT_FLOOR
 ) -> MapRecommendation:
     """At least the floor, more when the model needs it, a multiple of 65536, never lower."""
-    target = round_up(max(floor, required), STEP)
-    if current >= target:
+    rounded = round_up(max(floor, required), STEP)
+    recommended = never_lower(rounded, live)
+    if recommended == live:
         return MapRecommendation(
-            current,
+            live,
             required,
             floor,
-            current,
+            live,
             "keep",
-            f"current {current} is already enough: it covers the required {required}"
+            f"live {live} is already enough: it covers the required {required}"
             f" and the floor {floor}",
         )
-    if current >= required:
+    if live >= required:
         reason = (
-            f"current {current} covers the required {required} today but is below the floor"
-            f" {floor}; raise to {target} for growth and spikes"
+            f"live {live} covers the required {required} today but is below the floor"
+            f" {floor}; raise to {recommended} for growth and spikes"
         )
     else:
         reason = (
-            f"current {current} is below the required {required}; raise to {target}"
+            f"live {live} is below the required {required}; raise to {recommended}"
             f" (required rounded up to a multiple of {STEP}, at least {floor})"
         )
-    return MapRecommendation(current, required, floor, target, "raise", reason)
+    return MapRecommendation(live, required, floor, recommended, "raise", reason)
 
 
 class NofileRecommendation(NamedTuple):
-    current: int | None
+    live: int | None  # the broker's soft limit now
     required: int
     recommended: int
     detail: str
@@ -72,34 +77,53 @@ class NofileRecommendation(NamedTuple):
 def recommend_nofile(
     segments: int,
     *,
-    current: int | None,
+    live: int | None,
     txn_index_files: int = 0,
     connections: int = DEFAULT_CONNECTIONS,
     margin: int = DEFAULT_NOFILE_MARGIN,
     floor: int = DEFAULT_NOFILE_FLOOR,
 ) -> NofileRecommendation:
     required = segments + txn_index_files + connections + margin
-    recommended = max(current or 0, round_up(max(required, floor), NOFILE_STEP))
+    recommended = never_lower(round_up(max(required, floor), NOFILE_STEP), live)
     detail = (
         f"{segments} open .log files + {txn_index_files} .txnindex + {connections}"
         f" connections + {margin} margin"
     )
-    return NofileRecommendation(current, required, recommended, detail)
+    return NofileRecommendation(live, required, recommended, detail)
+
+
+def recommendation_json(m: MapRecommendation, n: NofileRecommendation) -> Recommendation:
+    """The recommendation as JSON, the one serialisation the host report and the what-if share."""
+    nofile: NofileJSON = {
+        "live": n.live,
+        "required": n.required,
+        "recommended": n.recommended,
+        "detail": n.detail,
+    }
+    return {
+        "live": m.live,
+        "required": m.required,
+        "floor": m.floor,
+        "recommended": m.recommended,
+        "action": m.action,
+        "reason": m.reason,
+        "nofile": nofile,
+    }
 
 
 class Status(NamedTuple):
     level: Level
     used: int | None
-    limit: int
+    live: int
     used_ratio: float | None
     required_ratio: float
     reasons: list[str]
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> StatusJSON:
         return {
             "level": self.level,
             "used": self.used,
-            "limit": self.limit,
+            "live": self.live,
             "used_ratio": self.used_ratio,
             "required_ratio": self.required_ratio,
             "reasons": list(self.reasons),
@@ -117,19 +141,19 @@ def _grade(ratio: float, warn: float, critical: float) -> Level:
 def assess(
     *,
     used: int | None,
-    limit: int,
+    live: int,
     required: int,
     warn_ratio: float = DEFAULT_WARN,
     critical_ratio: float = DEFAULT_CRITICAL,
     extra: tuple[tuple[Level, str], ...] = (),
 ) -> Status:
-    """ok/warn/critical from live use and modelled need against the live limit.
+    """ok/warn/critical from live use and modelled need against the live value.
 
     `extra` adds findings graded elsewhere (e.g. a live value that will not survive reboot).
     """
     if not 0 < warn_ratio <= critical_ratio:
         raise ValueError(f"need 0 < warn ({warn_ratio}) <= critical ({critical_ratio})")
-    limit = max(1, limit)
+    limit = max(1, live)
     findings: list[tuple[Level, str]] = []
     used_ratio = None if used is None else used / limit
     if used is not None and used_ratio is not None:
@@ -151,7 +175,7 @@ def assess(
             f"ok: {used_txt}model requires {required_ratio:.0%} of the limit {limit}"
             f" (warn at {warn_ratio:.0%})"
         )
-    return Status(level, used, limit, used_ratio, required_ratio, reasons)
+    return Status(level, used, live, used_ratio, required_ratio, reasons)
 
 
 def level_code(level: Level) -> int:
