@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, TypedDict, cast
 
+from .contracts_sections import Crash, Disk, Kafka, Maps, Model, Process, Service
+
 SCHEMA = 2
 
 
@@ -55,19 +57,19 @@ class HostReport(TypedDict):
     schema: int
     hostname: str
     generated_at: str
-    kafka: dict[str, Any]
-    process: dict[str, Any] | None
-    maps: dict[str, int] | None
-    disk: dict[str, Any] | None
+    kafka: Kafka
+    process: Process | None
+    maps: Maps | None
+    disk: Disk | None
     sysctl: Sysctl
-    model: dict[str, Any]
+    model: Model
     recommendation: dict[str, Any]
     status: dict[str, Any]
     top_processes: list[dict[str, Any]] | None  # None: not looked for (only `inspect` looks)
     cpus: int
-    service: dict[str, Any] | None  # the broker unit's state when no broker runs
+    service: Service | None  # the broker unit's state when no broker runs
     down: bool  # a broker unit exists but is failed or stopped
-    crashes: list[dict[str, Any]]  # `kafka-vmtune diagnose` entries of the last crash_days
+    crashes: list[Crash]  # `kafka-vmtune diagnose` entries of the last crash_days
     plan: Plan
 
 

@@ -57,12 +57,17 @@ def fit(text: str, width: int = WIDTH) -> str:
 
 
 def table(
-    headers: Sequence[str], rows: Sequence[Sequence[object]], right: set[int], width: int = WIDTH
+    headers: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    right: set[int],
+    width: int = WIDTH,
+    titles: Sequence[str] | None = None,
 ) -> str:
     """A left/right aligned text table; `right` holds the indexes of numeric columns.
 
     When the table is wider than `width`, the last column (free text) is wrapped inside its
-    column, or put under its row when too little room is left for it.
+    column, or put under its row when too little room is left for it. `titles`, one per
+    row, head each row on a line of its own (a name too long for a column).
     """
     cells = [[str(h) for h in headers]] + [[str(c) for c in row] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
@@ -90,7 +95,8 @@ def table(
 
     out = [line(cells[0] if widths[-1] else [*cells[0][:-1], ""])]
     out.append(line(["-" * w for w in widths]))
-    for r in cells[1:]:
+    for i, r in enumerate(cells[1:]):
+        out += [titles[i]] if titles is not None else []
         out += row_lines(r)
     return "\n".join(out)
 
@@ -114,11 +120,11 @@ def model_table(model: dict[str, Any]) -> str:
 
 def recommendation_text(rec: dict[str, Any]) -> str:
     nofile = rec["nofile"]
-    cur = "unknown" if nofile["current"] is None else nofile["current"]
+    live = "unknown" if nofile["live"] is None else nofile["live"]
     return "\n".join(
         [
             f"vm.max_map_count: {rec['action']} -> {rec['recommended']} ({rec['reason']})",
-            f"open files (LimitNOFILE): current {cur}, required {nofile['required']},"
+            f"open files (LimitNOFILE): live {live}, required {nofile['required']},"
             f" recommended {nofile['recommended']} ({nofile.get('detail', '')})",
         ]
     )
@@ -137,7 +143,7 @@ def plan_text(plan: dict[str, Any]) -> str:
 
 def status_text(status: dict[str, Any]) -> str:
     used = "n/a" if status["used"] is None else status["used"]
-    head = f"status {status['level'].upper()}: used {used} / limit {status['limit']}"
+    head = f"status {status['level'].upper()}: used {used} / live {status['live']}"
     return "\n".join([head] + [f"  - {r}" for r in status["reasons"]])
 
 
