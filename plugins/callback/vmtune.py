@@ -59,6 +59,16 @@ _INTERNAL_CLASS = re.compile(r": <class '[\w.]+'> cannot be converted to an? \w+
 # Messages are wrapped to render.WIDTH (hanging indent), as the CLI's reports; diffs are
 # printed as they are.
 
+# Three methods of Ansible's CallbackBase are private, and used because ansible-core (2.19)
+# has no public equivalent; tests/ansible/test_callback_api.py fails when one changes:
+# - _handle_warnings(res): shows a task's warnings and deprecations. They reach a callback
+#   only as the result's WarningSummary/DeprecationSummary objects, which only the private
+#   Display._warning/_deprecated print as Ansible does (ansible-core's own note: "make a
+#   public version of this method?").
+# - _get_item_label(res): an item's label: loop_control.label (the internal key
+#   _ansible_item_label), else the item, "(censored due to no_log)" under no_log.
+# - _get_diff(diff): a --diff in Ansible's own format.
+
 F = TypeVar("F", bound=Callable[..., None])
 
 
