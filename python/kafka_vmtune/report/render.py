@@ -7,6 +7,9 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
+from ..contracts import HostReport, Plan, Sysctl
+from ..contracts_sections import Model
+
 # Terminal width the text output fits; `--json` and the Markdown report keep everything.
 WIDTH = 120
 # A last column narrower than this goes under its row instead of beside it.
@@ -101,7 +104,7 @@ def table(
     return "\n".join(out)
 
 
-def model_table(model: dict[str, Any]) -> str:
+def model_table(model: Model) -> str:
     rows: list[list[object]] = [
         [t["symbol"], t["name"], t["count"], t["per_unit"], t["areas"], t["source"], t["detail"]]
         for t in model["terms"]
@@ -130,7 +133,7 @@ def recommendation_text(rec: dict[str, Any]) -> str:
     )
 
 
-def plan_text(plan: dict[str, Any]) -> str:
+def plan_text(plan: Plan) -> str:
     """What tune-vm.yml does here: live now and after a reboot, each step with its reason."""
     lines = [
         f"plan: {plan['action']} (target {plan['target']}, after a reboot {plan['after_reboot']})"
@@ -147,7 +150,7 @@ def status_text(status: dict[str, Any]) -> str:
     return "\n".join([head] + [f"  - {r}" for r in status["reasons"]])
 
 
-def _sysctl_text(s: dict[str, Any]) -> str:
+def _sysctl_text(s: Sysctl) -> str:
     boot = "not set in any sysctl file (kernel default at boot)"
     if s.get("boot_refused"):
         boot = f"kernel default: {s['boot_refused']}"
@@ -165,6 +168,7 @@ def _sysctl_text(s: dict[str, Any]) -> str:
 
 
 def host_report(report: dict[str, Any]) -> str:
+    """`kafka-vmtune inspect`: the host report as JSON (cli.main hands over its JSON form)."""
     k = report["kafka"]
     parts = [f"kafka-vmtune report for {report['hostname']} at {report['generated_at']}"]
     if k["found"]:
@@ -254,7 +258,7 @@ def plan_report(plans: Sequence[dict[str, Any]]) -> str:
     return fit("\n".join(parts))
 
 
-def breakdown(report: dict[str, Any]) -> str:
+def breakdown(report: HostReport) -> str:
     """The per-host block tune-vm.yml prints: what was measured, the model in one line, the plan.
 
     The model's full table (term by term, with sources) is model_table(); the role prints it
