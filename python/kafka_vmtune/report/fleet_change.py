@@ -76,8 +76,8 @@ def _describe_recorded_change(change: ChangeRecord) -> tuple[str, bool]:
             f"{stop['unit']} TimeoutStopSec {stop['raw']} is shorter than a controlled"
             " shutdown may take"
         )
-    # restart_due: schema 3's name (helper A renames contracts.ChangeRecord.restart_needed);
-    # the ignore goes once both are merged.
+    # restart_due is schema 3's key, which contracts.ChangeRecord gets in the same issue
+    # (another branch); the ignore goes once both are merged.
     if change.get("restart_due"):  # type: ignore[typeddict-item, unused-ignore]
         parts.append("restart due: " + "; ".join(change.get("restart_reasons", [])))
     return "; ".join(parts), changed

@@ -138,7 +138,7 @@ def host_row(name: str, entry: HostEntry) -> HostRow:
     return HostRow(name, _state(state, report, measured), error, measured, text, changes)
 
 
-SCHEMA = 2  # capacity.json; 2: the column `limit` is `live` (issue 18)
+SCHEMA = 2  # capacity.json; schema 1 named the column `live` differently (issue 18)
 MODES = ("report", "check", "apply")
 
 

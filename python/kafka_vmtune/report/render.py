@@ -74,9 +74,9 @@ def table(
     """
     cells = [[str(h) for h in headers]] + [[str(c) for c in row] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    fixed = sum(widths[:-1]) + 2 * (len(widths) - 1)
-    room = width - fixed
-    if fixed + widths[-1] > width:
+    head_width = sum(widths[:-1]) + 2 * (len(widths) - 1)
+    room = width - head_width
+    if head_width + widths[-1] > width:
         widths[-1] = room if room >= NOTE_MIN else 0
 
     def line(row: list[str]) -> str:
@@ -94,7 +94,7 @@ def table(
                 *textwrap.wrap(note, width, initial_indent="    ", subsequent_indent="    "),
             ]
         chunks = textwrap.wrap(note, widths[-1], break_long_words=False) or [""]
-        return [line([*head, chunks[0]])] + [" " * fixed + c for c in chunks[1:]]
+        return [line([*head, chunks[0]])] + [" " * head_width + c for c in chunks[1:]]
 
     out = [line(cells[0] if widths[-1] else [*cells[0][:-1], ""])]
     out.append(line(["-" * w for w in widths]))
@@ -134,13 +134,13 @@ def recommendation_text(rec: dict[str, Any]) -> str:
 
 
 def plan_text(plan: Plan) -> str:
-    """What tune-vm.yml does here: live now and after a reboot, each step with its reason."""
+    """What tune-vm.yml does here: live now and after a reboot, each decision with its reason."""
     lines = [
         f"plan: {plan['action']} (target {plan['target']}, after a reboot {plan['after_reboot']})"
     ]
     for key in ("raise_live", "persist", "restart"):
-        step = plan[key]
-        lines.append(f"  {'do ' if step['do'] else 'no '} {step['reason']}")
+        decision = plan[key]
+        lines.append(f"  {'do ' if decision['do'] else 'no '} {decision['reason']}")
     return "\n".join(lines)
 
 
