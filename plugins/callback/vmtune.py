@@ -39,6 +39,9 @@ from typing import Any, TypeVar
 from ansible.playbook.task_include import TaskInclude
 from ansible.plugins.callback.default import CallbackModule as DefaultCallback
 from ansible.utils.fqcn import add_internal_fqcns
+from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.report.ansible_cause import (
+    cause,
+)
 from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.report.render import (
     WIDTH,
     wrap_line,
@@ -51,8 +54,6 @@ DEBUG_ACTIONS = frozenset(add_internal_fqcns(("debug",)))
 ASSERT_ACTIONS = frozenset(add_internal_fqcns(("assert",)))
 ASSERT_DEFAULT_SUCCESS = "All assertions passed"
 ARGSPEC_ACTIONS = frozenset(add_internal_fqcns(("validate_argument_spec",)))
-# Ansible 2.19 wraps a failure's cause in these; the operator needs the cause.
-_WRAPPERS = re.compile(r"^(?:(?:Task|Action|Module) failed(?: \([^)]*\))?: )+")
 # Argument-spec errors name Ansible's internal string class; the value is the point.
 _INTERNAL_CLASS = re.compile(r": <class '[\w.]+'> cannot be converted to an? \w+")
 
@@ -94,7 +95,7 @@ def failure_cause(result: Mapping[str, Any]) -> str:
         text = "; ".join(str(e) for e in errors)
     else:
         text = str(result.get("msg") or result.get("reason") or "failed (no message)")
-    text = _INTERNAL_CLASS.sub("", _WRAPPERS.sub("", text.strip()))
+    text = _INTERNAL_CLASS.sub("", cause(text))
     stderr = str(result.get("stderr") or "").strip()
     if stderr and stderr not in text:
         text += "\n" + "\n".join(stderr.splitlines()[-3:])

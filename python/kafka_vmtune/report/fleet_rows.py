@@ -8,18 +8,15 @@ A host that could not be read is a row of its own, never a silent success.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from ..contracts import HostEntry, HostReport
+from .ansible_cause import cause
 from .fleet_change import describe_change
 
 # Row states, worst first: the summary, the sort and the exit decision read them in this order.
 STATES = ("unreachable", "failed", "down", "critical", "warn", "no-kafka", "ok")
-
-# Ansible 2.19 prefixes a failure's message with its own wrappers; the report keeps the cause.
-_WRAPPERS = re.compile(r"^(?:(?:Task|Action|Module) failed(?: \([^)]*\))?: )+")
 
 
 class Measured(NamedTuple):
@@ -75,7 +72,7 @@ class HostRow(NamedTuple):
 def _cause(error: object) -> str | None:
     if error is None:
         return None
-    return _WRAPPERS.sub("", error.strip()) if isinstance(error, str) else str(error)
+    return cause(error) if isinstance(error, str) else str(error)
 
 
 def measure(report: HostReport) -> Measured:
