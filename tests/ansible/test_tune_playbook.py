@@ -163,7 +163,7 @@ def _limits_flag_a_restart(sandbox: Sandbox, pid: int) -> None:
     assert nofile >= row["nofile_recommended"]
     assert nofile >= (row["nofile"] or 0)
     # Both settings need a broker restart: the rolling restart reads this flag (policy never here).
-    assert "restart needed" in row["change"]
+    assert "restart due" in row["change"]
     assert "restart needed (takes effect at the next start)" in first.flat
     second = sandbox.run("tune-vm.yml", **settings)
     assert second.rc == 0
@@ -184,7 +184,7 @@ def test_capacity_check_reads_only_and_writes_the_report(sandbox: Sandbox) -> No
     md = (sandbox.reports / "run/capacity.md").read_text(encoding="utf-8")
     assert "| localhost |" in md
     # The summary table is printed, and latest points at this report.
-    assert re.search(r"host\s+state\s+limit\s+boot\s+/proc/sys\s+used", run.output)
+    assert re.search(r"host\s+state\s+live\s+boot\s+/proc/sys\s+used", run.output)
     assert os.readlink(sandbox.reports / "latest") == "run"
 
 
