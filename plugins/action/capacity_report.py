@@ -73,7 +73,7 @@ def write(p: dict[str, Any]) -> dict[str, Any]:
         "table": "\n".join([*lines, f"report: {md_path} (+ capacity.json)"]),
         "markdown": md_path,
         "json": json_path,
-        "summary": fleet.as_json()["summary"],
+        "summary": fleet.summary.as_json(),
         "lines": lines,
         "problems": problems,
         "message": problem_message(fleet.rows, problems, md_path),

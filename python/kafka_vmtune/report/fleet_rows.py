@@ -145,6 +145,14 @@ class Summary(NamedTuple):
     read_only: int  # hosts whose /proc/sys is read-only
     changes: int  # hosts where tune-vm.yml changes (or would change) something
 
+    def as_json(self) -> dict[str, int]:
+        return {
+            "hosts": self.hosts,
+            **self.states,
+            "read_only": self.read_only,
+            "changes": self.changes,
+        }
+
 
 class Fleet(NamedTuple):
     """The fleet report: rows worst first, then by name, and their summary."""
@@ -156,17 +164,11 @@ class Fleet(NamedTuple):
 
     def as_json(self) -> dict[str, Any]:
         """capacity.json."""
-        s = self.summary
         return {
             "schema": SCHEMA,
             "generated_at": self.generated_at,
             "mode": self.mode,
-            "summary": {
-                "hosts": s.hosts,
-                **s.states,
-                "read_only": s.read_only,
-                "changes": s.changes,
-            },
+            "summary": self.summary.as_json(),
             "hosts": [r.as_json() for r in self.rows],
         }
 
