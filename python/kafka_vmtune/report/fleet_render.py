@@ -101,9 +101,9 @@ def summary_lines(fleet: Fleet, width: int = WIDTH) -> list[str]:
     columns = _columns_that_fit(rows, width)
     dropped = [c for c in COLUMNS if c not in columns]
     text = table(
-        [label for label, _ in columns] + ["change"],
-        [[cell(r, key) for _, key in columns] + [_note(r, dropped)] for r in rows],
-        right={i for i, (_, key) in enumerate(columns) if key not in _TEXT},
+        [label for label, key in columns] + ["change"],
+        [[cell(r, key) for label, key in columns] + [_note(r, dropped)] for r in rows],
+        right={i for i, (label, key) in enumerate(columns) if key not in _TEXT},
         width=width,
         titles=[r.host for r in rows] if ("host", "host") in dropped else None,
     )
@@ -146,11 +146,11 @@ def render_markdown(fleet: Fleet) -> str:
         "index-file areas (leak = resize leak, KAFKA-19390); required = the model's need with "
         "headroom; recommended = kafka-vmtune's advice (never below the live value).",
         "",
-        "| " + " | ".join(label for label, _ in COLUMNS) + " | change |",
+        "| " + " | ".join(label for label, key in COLUMNS) + " | change |",
         "|" + "---|" * (len(COLUMNS) + 1),
     ]
     for row in fleet.rows:
-        cells = [_md_cell(cell(row, key)) for _, key in COLUMNS]
+        cells = [_md_cell(cell(row, key)) for label, key in COLUMNS]
         out.append("| " + " | ".join([*cells, _md_cell(row.change)]) + " |")
     out += ["", f"**{summary_text(fleet.summary).replace(': ', '**: ', 1)}.", ""]
     notes: list[str] = []
