@@ -232,6 +232,29 @@ def test_an_unknown_mode_is_refused() -> None:
         build_fleet({}, mode="apply-now")
 
 
+def test_an_unreadable_host_report_fails_its_host_only(report: dict[str, Any]) -> None:
+    older = dict(copy.deepcopy(report), schema=report["schema"] - 1)
+    broken = copy.deepcopy(report)
+    del broken["sysctl"]["live"]
+    fleet = build_fleet(
+        {
+            "old": {"state": "reported", "report": older},
+            "broken": {"state": "reported", "report": broken},
+            "fine": {"state": "reported", "report": report},
+        }
+    )
+    rows = {r.host: r for r in fleet.rows}
+    assert rows["old"].state == "failed"
+    assert rows["old"].error == (
+        f"host report schema {report['schema'] - 1}, this kafka-vmtune reads schema"
+        f" {report['schema']}: run the same kafka-vmtune version on the hosts and here"
+    )
+    assert rows["broken"].state == "failed"
+    assert rows["broken"].error == "not a kafka-vmtune host report: KeyError 'live'"
+    assert rows["fine"].state != "failed"
+    assert fleet_rules.problem_hosts(fleet.rows, fail_on_critical=False) == ["broken", "old"]
+
+
 def test_an_ansible_error_is_reported_by_its_cause() -> None:
     entry = {"state": "unreachable", "error": "Task failed: Failed to connect to the host via ssh"}
     row = host_row("broker-gone", entry)

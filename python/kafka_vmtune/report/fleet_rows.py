@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+from ..contracts import SCHEMA as HOST_SCHEMA
 from ..contracts import HostEntry, HostReport
 from .ansible_cause import cause
 from .fleet_change import describe_change
@@ -116,6 +117,15 @@ def _state(given: str, report: HostReport, measured: Measured) -> str:
     return "ok" if measured.kafka else "no-kafka"
 
 
+def _schema_problem(report: HostReport) -> str | None:
+    if report.get("schema") == HOST_SCHEMA:
+        return None
+    return (
+        f"host report schema {report.get('schema')!r}, this kafka-vmtune reads schema"
+        f" {HOST_SCHEMA}: run the same kafka-vmtune version on the hosts and here"
+    )
+
+
 def host_row(name: str, entry: HostEntry) -> HostRow:
     """One table row for one host, whatever happened to it."""
     # Entries come from Ansible's hostvars: a missing key is a host nothing was read from.
@@ -128,7 +138,15 @@ def host_row(name: str, entry: HostEntry) -> HostRow:
         elif state == "unreachable" and not error:
             error = "host unreachable: nothing was read or changed"
         return HostRow(name, state, error, Measured(), "-", False)
-    measured = measure(report)
+    # One host's unreadable report is that host's failure, not the whole fleet report's.
+    problem = _schema_problem(report)
+    if problem:
+        return HostRow(name, "failed", problem, Measured(), "-", False)
+    try:
+        measured = measure(report)
+    except (KeyError, TypeError, IndexError) as e:
+        problem = f"not a kafka-vmtune host report: {type(e).__name__} {e}"
+        return HostRow(name, "failed", problem, Measured(), "-", False)
     change = entry.get("change")
     plan = report.get("plan")  # absent only from a report made before its plan
     text, changes = describe_change(change if isinstance(change, Mapping) else None, plan)
