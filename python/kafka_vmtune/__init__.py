@@ -15,6 +15,7 @@ HOST_SIDE = (
     "errors",
     "settings",
     "contracts",
+    "contracts_sections",
     "pipeline",
     "facts",
     "sizing",
