@@ -1,7 +1,7 @@
 """Action: write the fleet capacity report (capacity.md, capacity.json) on the control node.
 
 The report is made where it is written: in the control node's Ansible process, with
-kafka_vmtune.report.fleet_report. As a module it shipped every host's report as its
+kafka_vmtune.report.fleet_*. As a module it shipped every host's report as its
 arguments to a Python started for it, the largest payload of a capacity check.
 """
 
@@ -12,13 +12,25 @@ import time
 from typing import Any
 
 from ansible.plugins.action import ActionBase
-from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.report.fleet_report import (
-    build_fleet,
+from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.contracts import (
+    HostEntry,
+)
+from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.report.fleet_files import (
     new_report_dir,
     point_latest,
-    problem_hosts,
+)
+from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.report.fleet_render import (
     summary_lines,
+)
+from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.report.fleet_report import (
     write_fleet_report,
+)
+from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.report.fleet_rows import (
+    build_fleet,
+)
+from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.report.fleet_rules import (
+    problem_hosts,
+    problem_message,
 )
 
 SPEC: dict[str, Any] = {
@@ -37,7 +49,9 @@ def write(p: dict[str, Any]) -> dict[str, Any]:
     name = p.get("name")
     if name is not None and ("/" in name or name in ("", ".", "..", "latest")):
         return {"failed": True, "msg": f"name must be a plain directory name, not {name!r}"}
-    fleet = build_fleet(p["hosts"], mode=p["mode"], generated_at=p["generated_at"])
+    # The JSON edge: the playbook's entries are taken as contracts.HostEntry from here on.
+    hosts: dict[str, HostEntry] = p["hosts"]
+    fleet = build_fleet(hosts, mode=p["mode"], generated_at=p["generated_at"])
     directory = os.path.join(p["dest"], name or "")
     try:
         if name is None:  # a directory of its own, even for two runs in the same second
@@ -48,29 +62,25 @@ def write(p: dict[str, Any]) -> dict[str, Any]:
         return {"failed": True, "msg": f"cannot write the capacity report into {directory}: {exc}"}
     lines = summary_lines(fleet)
     problems = problem_hosts(
-        fleet, fail_on_critical=p["fail_on_critical"], fail_on_down=p["fail_on_down"]
+        fleet.rows, fail_on_critical=p["fail_on_critical"], fail_on_down=p["fail_on_down"]
     )
-    states = {r["host"]: r["state"] for r in fleet["hosts"]}
-    message = (
-        f"{len(problems)} host(s) need attention: "
-        + ", ".join(f"{h} ({states[h]})" for h in problems)
-        + f". See {md_path}"
-    )
+
+    def hosts_in(*states: str) -> list[str]:
+        return [r.host for r in fleet.rows if r.state in states]
+
     return {
         "changed": True,
         "table": "\n".join([*lines, f"report: {md_path} (+ capacity.json)"]),
         "markdown": md_path,
         "json": json_path,
-        "summary": fleet["summary"],
+        "summary": fleet.summary.as_json(),
         "lines": lines,
         "problems": problems,
-        "message": message if problems else "",
-        "down": [r["host"] for r in fleet["hosts"] if r["state"] == "down"],
-        "critical": [r["host"] for r in fleet["hosts"] if r["state"] == "critical"],
+        "message": problem_message(fleet.rows, problems, md_path),
+        "down": hosts_in("down"),
+        "critical": hosts_in("critical"),
         # Not "unreachable": Ansible reads that result key as the control node being unreachable.
-        "not_reported": [
-            r["host"] for r in fleet["hosts"] if r["state"] in ("unreachable", "failed")
-        ],
+        "not_reported": hosts_in("unreachable", "failed"),
     }
 
 

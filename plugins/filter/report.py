@@ -34,8 +34,11 @@ _value:
   type: str
 """
 
-from typing import Any, Callable, Dict, Mapping
+from typing import Any, Callable, Dict, Mapping, cast
 
+from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.contracts import (
+    HostReport,
+)
 from ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune.report.render import (
     breakdown,
     model_table,
@@ -46,7 +49,7 @@ def host_breakdown(report: Mapping[str, Any], verbose: bool = False) -> str:
     """breakdown() of the report, plus the model's table when verbose."""
     from ansible.errors import AnsibleFilterError
 
-    data = dict(report)
+    data = cast(HostReport, dict(report))  # the JSON edge: Ansible hands over a plain dict
     try:
         text = breakdown(data)
         return f"{text}\n{model_table(data['model'])}" if verbose else text

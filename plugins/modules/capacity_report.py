@@ -11,7 +11,7 @@ module: capacity_report
 short_description: Write the kafka-vmtune fleet capacity report
 description:
   - Builds one row per host from the hosts' reports (unreachable and failed hosts included,
-    as such) with kafka_vmtune.report.fleet_report, writes capacity.md and capacity.json into
+    as such) with kafka_vmtune.report.fleet_rows, writes capacity.md and capacity.json into
     I(dest)/I(name) and points I(dest)/latest at it. Files are written under unique temporary
     names and renamed into place, so concurrent runs and readers never see half a report.
   - An action - it runs in the control node's Ansible process (no module shipped, no payload

@@ -99,6 +99,18 @@ class Process(TypedDict):
     comm: str
 
 
+class Maps(TypedDict):
+    """facts.procfs.MapsUsage: the broker's map areas by what they map."""
+
+    total: int
+    index_areas: int
+    index_files_mapped: int
+    leaked: int
+    deleted: int
+    remote_cache: int
+    other: int
+
+
 class Disk(TypedDict):
     """The log.dirs scan (facts.logdirs.LogDirScan)."""
 
@@ -187,7 +199,7 @@ class HostReport(TypedDict):
     generated_at: str
     kafka: Kafka
     process: Process | None
-    maps: dict[str, int] | None
+    maps: Maps | None
     disk: Disk | None
     sysctl: Sysctl
     model: Model

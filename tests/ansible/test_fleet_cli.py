@@ -91,7 +91,7 @@ def test_run_sh_dry_run_succeeds_here_and_prints_the_capacity_report(
 ) -> None:
     out = readme_dry_run.run.output
     assert readme_dry_run.run.rc == 0, out[-4000:]
-    assert re.search(r"host\s+state\s+limit\s+boot\s+/proc/sys\s+used\s+index", out)
+    assert re.search(r"host\s+state\s+live\s+boot\s+/proc/sys\s+used\s+index", out)
     assert "vm.max_map_count takes effect without a restart" in " ".join(out.split())
     reports = readme_dry_run.reports.glob("*/capacity.md")
     (report,) = [p for p in reports if p.parent.name != "latest"]

@@ -43,7 +43,7 @@ def test_the_readme_dry_run_fits_one_screen_without_warnings(readme_dry_run: Dry
     # Still says everything: the plan, the change with its diff, the fleet table, a verdict.
     assert re.search(r"^would change: Persist and apply vm.max_map_count", out, re.M)
     assert re.search(r"^\+vm.max_map_count = \d+$", out, re.M)
-    assert re.search(r"^host\s+state\s+limit\s+boot", out, re.M)
+    assert re.search(r"^host\s+state\s+live\s+boot", out, re.M)
     assert re.search(r"^OK \(1 host\): \d+ changes? would be made \(check mode\)$", out, re.M)
     for noise in ("TASK [", "skipping:", "Validating arguments", "included:", "PLAY ["):
         assert noise not in out

@@ -27,7 +27,7 @@ def test_dry_run_changes_nothing_and_shows_the_planned_file(sandbox: Sandbox) ->
     run = sandbox.run("tune-vm.yml", "--check", "--diff")
     assert run.rc == 0, run.output[-4000:]
     row = sandbox.row()
-    target = max(row["recommended"], row["limit"])
+    target = max(row["recommended"], row["live"])
     # --diff shows the one file and its value; nothing is written.
     assert f"+++ after: {sandbox.sysctl_file}" in run.flat
     assert f"+vm.max_map_count = {target}" in run.flat
@@ -180,11 +180,11 @@ def test_capacity_check_reads_only_and_writes_the_report(sandbox: Sandbox) -> No
     assert doc["mode"] == "report"
     row = sandbox.row()
     assert row["state"] in ("ok", "warn", "no-kafka")
-    assert row["limit"] == int(Path("/proc/sys/vm/max_map_count").read_text())
+    assert row["live"] == int(Path("/proc/sys/vm/max_map_count").read_text())
     md = (sandbox.reports / "run/capacity.md").read_text(encoding="utf-8")
     assert "| localhost |" in md
     # The summary table is printed, and latest points at this report.
-    assert re.search(r"host\s+state\s+limit\s+boot\s+/proc/sys\s+used", run.output)
+    assert re.search(r"host\s+state\s+live\s+boot\s+/proc/sys\s+used", run.output)
     assert os.readlink(sandbox.reports / "latest") == "run"
 
 

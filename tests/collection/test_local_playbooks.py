@@ -38,7 +38,7 @@ def test_capacity_check_by_fqcn_reports_this_machine(
     assert report["mode"] == "report"
     (row,) = report["hosts"]
     assert row["host"] == "localhost" and row["state"] in {"ok", "warn", "critical", "no-kafka"}
-    assert row["limit"] == int(LIVE.read_text())
+    assert row["live"] == int(LIVE.read_text())
     # Read-only: nothing under the sandbox root, nothing in the working directory.
     assert not [p for p in sandbox.root.rglob("*") if p.is_file()]
     assert list(sandbox.cwd.iterdir()) == []

@@ -142,7 +142,7 @@ def test_tune_vm_on_podman_hosts_persists_and_reports_read_only_proc_sys(fleet: 
         row = rows[host]
         assert run.recap()[host]["failed"] == 0 and run.recap()[host]["rescued"] == 0
         assert row["proc_sys"] == "READ-ONLY"
-        assert row["limit"] == live
+        assert row["live"] == live
         assert "/proc/sys is read-only" in str(row["change"])
         text = fleet.sh(host, f"cat {SYSCTL_FILE}")
         assert f"\nvm.max_map_count = {row['recommended']}" in f"\n{text}"

@@ -10,7 +10,9 @@ from kafka_vmtune.contracts import as_json
 from kafka_vmtune.facts.gather import gather
 from kafka_vmtune.facts.systemd import is_down
 from kafka_vmtune.plan.plan import make_plan
-from kafka_vmtune.report import fleet_report
+from kafka_vmtune.report.fleet_render import summary_lines
+from kafka_vmtune.report.fleet_rows import build_fleet, host_row
+from kafka_vmtune.report.fleet_rules import problem_hosts
 from kafka_vmtune.report.host_report import build
 from kafka_vmtune.sizing.host import size_host
 
@@ -62,13 +64,13 @@ def test_a_failed_unit_without_a_jvm_is_down_and_critical(tmp_path: Path) -> Non
     assert report["down"] is True
     assert report["status"]["level"] == "critical"
     assert any("broker down: kafka.service is failed" in r for r in report["status"]["reasons"])
-    row = fleet_report.host_row("broker1", {"state": "reported", "report": report})
-    assert row["state"] == "down"
-    fleet = fleet_report.build_fleet({"broker1": {"state": "reported", "report": report}})
-    assert fleet["summary"]["down"] == 1
-    assert fleet_report.problem_hosts(fleet) == ["broker1"]
+    row = host_row("broker1", {"state": "reported", "report": report})
+    assert row.state == "down"
+    fleet = build_fleet({"broker1": {"state": "reported", "report": report}})
+    assert fleet.summary.states["down"] == 1
+    assert problem_hosts(fleet.rows) == ["broker1"]
     # tune-vm.yml (policy auto/always) starts it instead of stopping on it.
-    assert fleet_report.problem_hosts(fleet, fail_on_down=False, fail_on_critical=False) == []
+    assert problem_hosts(fleet.rows, fail_on_down=False, fail_on_critical=False) == []
 
 
 def test_a_running_or_unknown_unit_is_not_down() -> None:
@@ -85,13 +87,11 @@ def test_a_map_crash_at_the_current_limit_is_critical_and_kept(tmp_path: Path) -
     reasons = " ".join(report["status"]["reasons"])
     assert f"of map exhaustion (65531 areas, limit {live}); the limit is still {live}" in reasons
     assert report["status"]["level"] == "critical"
-    row = fleet_report.host_row("b", {"state": "reported", "report": report})
-    assert row["crashes"] == 1
-    assert row["last_crash"] == "2026-11-28T04:57:07+00:00 vm.max_map_count"
+    row = host_row("b", {"state": "reported", "report": report})
+    assert row.measured.crashes == 1
+    assert row.measured.last_crash == "2026-11-28T04:57:07+00:00 vm.max_map_count"
     assert "last crash 2026-11-28T04:57:07+00:00 vm.max_map_count" in "\n".join(
-        fleet_report.summary_lines(
-            fleet_report.build_fleet({"b": {"state": "reported", "report": report}})
-        )
+        summary_lines(build_fleet({"b": {"state": "reported", "report": report}}))
     )
 
 

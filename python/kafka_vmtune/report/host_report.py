@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 import socket
 
-from ..contracts import SCHEMA, Disk, HostReport, Plan
+from ..contracts import SCHEMA, Disk, HostReport, Maps, Plan
 from ..facts import logdirs, procfs
 from ..facts.gather import HostFacts
 from ..facts.systemd import is_down
@@ -70,8 +70,16 @@ def build(f: HostFacts, s: Sizing, plan: Plan) -> HostReport:
     }
 
 
-def _maps_dict(maps: procfs.MapsUsage) -> dict[str, int]:
-    return dict(maps._asdict())
+def _maps_dict(maps: procfs.MapsUsage) -> Maps:
+    return {
+        "total": maps.total,
+        "index_areas": maps.index_areas,
+        "index_files_mapped": maps.index_files_mapped,
+        "leaked": maps.leaked,
+        "deleted": maps.deleted,
+        "remote_cache": maps.remote_cache,
+        "other": maps.other,
+    }
 
 
 def _disk_dict(scan: logdirs.LogDirScan) -> Disk:

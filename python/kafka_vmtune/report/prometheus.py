@@ -12,6 +12,7 @@ import tempfile
 from datetime import datetime
 from typing import Any
 
+from ..contracts import Crash
 from ..errors import InputError
 
 LEVELS = {"ok": 0, "warn": 1, "critical": 2}
@@ -70,7 +71,7 @@ CRASH_CAUSES = ("vm.max_map_count", "heap", "native-memory", "signal", "unknown"
 _LAST_MAP_CRASH = "kafka_vmtune_last_map_count_crash_timestamp_seconds"
 
 
-def render_crashes(crashes: list[dict[str, Any]]) -> str:
+def render_crashes(crashes: list[Crash]) -> str:
     """Crashes of the last 7 days by cause (every cause, 0 included), and the time of the
     latest one from vm.max_map_count (left out when there is none)."""
     name = "kafka_vmtune_crashes"

@@ -7,6 +7,8 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
+from ..contracts import HostReport, Model, Plan, Sysctl
+
 # Terminal width the text output fits; `--json` and the Markdown report keep everything.
 WIDTH = 120
 # A last column narrower than this goes under its row instead of beside it.
@@ -57,18 +59,23 @@ def fit(text: str, width: int = WIDTH) -> str:
 
 
 def table(
-    headers: Sequence[str], rows: Sequence[Sequence[object]], right: set[int], width: int = WIDTH
+    headers: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    right: set[int],
+    width: int = WIDTH,
+    titles: Sequence[str] | None = None,
 ) -> str:
     """A left/right aligned text table; `right` holds the indexes of numeric columns.
 
     When the table is wider than `width`, the last column (free text) is wrapped inside its
-    column, or put under its row when too little room is left for it.
+    column, or put under its row when too little room is left for it. `titles`, one per
+    row, head each row on a line of its own (a name too long for a column).
     """
     cells = [[str(h) for h in headers]] + [[str(c) for c in row] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    fixed = sum(widths[:-1]) + 2 * (len(widths) - 1)
-    room = width - fixed
-    if fixed + widths[-1] > width:
+    head_width = sum(widths[:-1]) + 2 * (len(widths) - 1)
+    room = width - head_width
+    if head_width + widths[-1] > width:
         widths[-1] = room if room >= NOTE_MIN else 0
 
     def line(row: list[str]) -> str:
@@ -86,16 +93,17 @@ def table(
                 *textwrap.wrap(note, width, initial_indent="    ", subsequent_indent="    "),
             ]
         chunks = textwrap.wrap(note, widths[-1], break_long_words=False) or [""]
-        return [line([*head, chunks[0]])] + [" " * fixed + c for c in chunks[1:]]
+        return [line([*head, chunks[0]])] + [" " * head_width + c for c in chunks[1:]]
 
     out = [line(cells[0] if widths[-1] else [*cells[0][:-1], ""])]
     out.append(line(["-" * w for w in widths]))
-    for r in cells[1:]:
+    for i, r in enumerate(cells[1:]):
+        out += [titles[i]] if titles is not None else []
         out += row_lines(r)
     return "\n".join(out)
 
 
-def model_table(model: dict[str, Any]) -> str:
+def model_table(model: Model) -> str:
     rows: list[list[object]] = [
         [t["symbol"], t["name"], t["count"], t["per_unit"], t["areas"], t["source"], t["detail"]]
         for t in model["terms"]
@@ -114,34 +122,34 @@ def model_table(model: dict[str, Any]) -> str:
 
 def recommendation_text(rec: dict[str, Any]) -> str:
     nofile = rec["nofile"]
-    cur = "unknown" if nofile["current"] is None else nofile["current"]
+    live = "unknown" if nofile["live"] is None else nofile["live"]
     return "\n".join(
         [
             f"vm.max_map_count: {rec['action']} -> {rec['recommended']} ({rec['reason']})",
-            f"open files (LimitNOFILE): current {cur}, required {nofile['required']},"
+            f"open files (LimitNOFILE): live {live}, required {nofile['required']},"
             f" recommended {nofile['recommended']} ({nofile.get('detail', '')})",
         ]
     )
 
 
-def plan_text(plan: dict[str, Any]) -> str:
-    """What tune-vm.yml does here: live now and after a reboot, each step with its reason."""
+def plan_text(plan: Plan) -> str:
+    """What tune-vm.yml does here: live now and after a reboot, each decision with its reason."""
     lines = [
         f"plan: {plan['action']} (target {plan['target']}, after a reboot {plan['after_reboot']})"
     ]
     for key in ("raise_live", "persist", "restart"):
-        step = plan[key]
-        lines.append(f"  {'do ' if step['do'] else 'no '} {step['reason']}")
+        decision = plan[key]
+        lines.append(f"  {'do ' if decision['do'] else 'no '} {decision['reason']}")
     return "\n".join(lines)
 
 
 def status_text(status: dict[str, Any]) -> str:
     used = "n/a" if status["used"] is None else status["used"]
-    head = f"status {status['level'].upper()}: used {used} / limit {status['limit']}"
+    head = f"status {status['level'].upper()}: used {used} / live {status['live']}"
     return "\n".join([head] + [f"  - {r}" for r in status["reasons"]])
 
 
-def _sysctl_text(s: dict[str, Any]) -> str:
+def _sysctl_text(s: Sysctl) -> str:
     boot = "not set in any sysctl file (kernel default at boot)"
     if s.get("boot_refused"):
         boot = f"kernel default: {s['boot_refused']}"
@@ -159,6 +167,7 @@ def _sysctl_text(s: dict[str, Any]) -> str:
 
 
 def host_report(report: dict[str, Any]) -> str:
+    """`kafka-vmtune inspect`: the host report as JSON (cli.main hands over its JSON form)."""
     k = report["kafka"]
     parts = [f"kafka-vmtune report for {report['hostname']} at {report['generated_at']}"]
     if k["found"]:
@@ -248,7 +257,7 @@ def plan_report(plans: Sequence[dict[str, Any]]) -> str:
     return fit("\n".join(parts))
 
 
-def breakdown(report: dict[str, Any]) -> str:
+def breakdown(report: HostReport) -> str:
     """The per-host block tune-vm.yml prints: what was measured, the model in one line, the plan.
 
     The model's full table (term by term, with sources) is model_table(); the role prints it
