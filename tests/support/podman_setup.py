@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from repo import REPO
@@ -72,9 +73,12 @@ def ephemeral_directory(scenario: str) -> Path:
     return EPHEMERAL_ROOT / f"kvt-{scenario}-{RUN_ID}"
 
 
-def run_molecule(args: list[str], env: dict[str, str], log: Path, timeout: int) -> int:
+def run_molecule(
+    args: list[str], env: dict[str, str], log: Path, timeout: int, prefix: Sequence[str] = ()
+) -> int:
     """`molecule ARGS` with its whole output appended to log; the exit code (-1: timed out).
-    The scenario (`-s NAME`) keeps its state in this run's own ephemeral directory."""
+    The scenario (`-s NAME`) keeps its state in this run's own ephemeral directory.
+    prefix wraps the command (the roll bench runs it under `nice`)."""
     scenario = args[args.index("-s") + 1] if "-s" in args else "default"
     env = dict(env, MOLECULE_EPHEMERAL_DIRECTORY=str(ephemeral_directory(scenario)))
     with log.open("a") as out:
@@ -82,7 +86,7 @@ def run_molecule(args: list[str], env: dict[str, str], log: Path, timeout: int) 
         out.flush()
         try:
             return subprocess.run(
-                ["molecule", *args],
+                [*prefix, "molecule", *args],
                 cwd=REPO,
                 env=env,
                 stdout=out,
