@@ -9,7 +9,7 @@ import os
 from typing import Any, NamedTuple
 
 from ..errors import FactsError, InputError, VmtuneError
-from . import boot, crashes, discovery, logdirs, procfs, systemd, versions
+from . import boot, discovery, logdirs, procfs, systemd, versions
 
 KEY = "vm.max_map_count"
 
@@ -95,7 +95,11 @@ def gather(
         scan = logdirs.scan_log_dirs(tuple(scan_prefix + d for d in dirs))
     version = kproc.version if kproc else None
     live = procfs.read_max_map_count(proc)
-    found = crashes.diagnose([], crash_days * 86400)["crashes"] if crash_days > 0 else []
+    found: list[dict[str, Any]] = []
+    if crash_days > 0:  # the crash search and its parsers load only when asked for
+        from . import crashes
+
+        found = crashes.diagnose([], crash_days * 86400)["crashes"]
     return HostFacts(
         chosen=chosen,
         others=others,
