@@ -113,8 +113,8 @@ from typing import Sequence
 PACKAGE = "ansible_collections.kafka_vmtune.kafka.plugins.module_utils.kafka_vmtune"
 
 
-class CompileOnce(importlib.abc.MetaPathFinder, importlib.abc.SourceLoader):
-    """Imports PACKAGE from the AnsiballZ payload compiling each file once.
+class CompileOnce(importlib.abc.SourceLoader):
+    """Loads PACKAGE's modules from the AnsiballZ payload, compiling each file once.
 
     zipimport compiles a module to learn its file name and again to run it, and the payload
     carries no bytecode: every broker compiled the measuring code twice on every run, a third
@@ -125,7 +125,7 @@ class CompileOnce(importlib.abc.MetaPathFinder, importlib.abc.SourceLoader):
         self.payload = zipfile.ZipFile(archive)
         self.names = frozenset(self.payload.namelist())
 
-    def _entry(self, name: str) -> tuple[str, bool] | None:
+    def entry(self, name: str) -> tuple[str, bool] | None:
         """(path in the payload, is a package) of one of PACKAGE's modules."""
         if name != PACKAGE and not name.startswith(PACKAGE + "."):
             return None
@@ -135,24 +135,8 @@ class CompileOnce(importlib.abc.MetaPathFinder, importlib.abc.SourceLoader):
                 return entry, package
         return None
 
-    def find_spec(
-        self, name: str, path: Sequence[str] | None = None, target: ModuleType | None = None
-    ) -> importlib.machinery.ModuleSpec | None:
-        found = self._entry(name)
-        if found is None:
-            return None
-        entry, package = found
-        return importlib.util.spec_from_file_location(
-            name,
-            os.path.join(self.archive, entry),
-            loader=self,
-            submodule_search_locations=[os.path.dirname(os.path.join(self.archive, entry))]
-            if package
-            else None,
-        )
-
     def get_filename(self, fullname: str) -> str:
-        found = self._entry(fullname)
+        found = self.entry(fullname)
         if found is None:
             raise ImportError(f"{fullname} is not in the payload", name=fullname)
         return os.path.join(self.archive, found[0])
@@ -161,11 +145,32 @@ class CompileOnce(importlib.abc.MetaPathFinder, importlib.abc.SourceLoader):
         return self.payload.read(path[len(self.archive) + 1 :])
 
 
+class PayloadFinder(importlib.abc.MetaPathFinder):
+    """Finds PACKAGE's modules in the payload for CompileOnce; any other name goes on."""
+
+    def __init__(self, loader: CompileOnce) -> None:
+        self.loader = loader
+
+    def find_spec(
+        self, name: str, path: Sequence[str] | None = None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        found = self.loader.entry(name)
+        if found is None:
+            return None
+        location = os.path.join(self.loader.archive, found[0])
+        return importlib.util.spec_from_file_location(
+            name,
+            location,
+            loader=self.loader,
+            submodule_search_locations=[os.path.dirname(location)] if found[1] else None,
+        )
+
+
 def compile_once(loader: object) -> None:
     """Put CompileOnce first when this module runs from a payload (zipimport's `archive`)."""
     archive = getattr(loader, "archive", None)
     if isinstance(archive, str) and zipfile.is_zipfile(archive):
-        sys.meta_path.insert(0, CompileOnce(archive))
+        sys.meta_path.insert(0, PayloadFinder(CompileOnce(archive)))
 
 
 compile_once(globals().get("__loader__"))

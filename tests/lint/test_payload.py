@@ -9,8 +9,10 @@ bytecode), so a module the host never runs costs each host of a fleet check its 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from repo import REPO
@@ -29,6 +31,8 @@ built = modify_module(
     module_name=sys.argv[2], module_path=path, module_args={},
     templar=Templar(loader=DataLoader()), task_vars={"ansible_python_interpreter": sys.executable},
 )
+if len(sys.argv) > 3:  # the whole wrapper, as the host runs it
+    open(sys.argv[3], "wb").write(built.b_module_data)
 data = re.search(rb"zip_data='([^']*)'", built.b_module_data).group(1)
 print(json.dumps(zipfile.ZipFile(io.BytesIO(base64.b64decode(data))).namelist()))
 """
@@ -47,10 +51,11 @@ CONTROL_NODE = (
 )
 
 
-def shipped(module: str) -> list[str]:
-    """The kafka_vmtune files in the module's AnsiballZ payload, relative to the package."""
+def shipped(module: str, wrapper: Path | None = None) -> list[str]:
+    """The kafka_vmtune files in the module's AnsiballZ payload, relative to the package
+    (and the wrapper script a host runs, written to `wrapper`)."""
     r = subprocess.run(
-        [sys.executable, "-c", BUILD, str(REPO), module],
+        [sys.executable, "-c", BUILD, str(REPO), module, *([str(wrapper)] if wrapper else [])],
         cwd=REPO,
         env={"PATH": "/usr/bin:/bin", "ANSIBLE_CONFIG": str(REPO / "ansible.cfg")},
         capture_output=True,
@@ -84,3 +89,18 @@ def test_a_control_node_file_in_a_payload_is_caught() -> None:
         "report/render.py",
         "restart/run.py",
     ]
+
+
+def test_the_measurement_compiles_each_shipped_file_once_on_the_host(tmp_path: Path) -> None:
+    """zipimport compiles a module twice (its file name, then its code): CompileOnce loads the
+    package from the payload instead. `python -v` names each compiled file and each zip try."""
+    wrapper = tmp_path / "AnsiballZ_kafka_facts.py"
+    files = shipped("kafka_vmtune.kafka.kafka_facts", wrapper)
+    r = subprocess.run(
+        [sys.executable, "-v", str(wrapper)], capture_output=True, text=True, check=False
+    )
+    assert json.loads(r.stdout)["ansible_facts"]["kafka_vmtune"]["schema"] >= 2, r.stderr
+    compiled = re.findall(r"code object from \S*/" + re.escape(PACKAGE) + r"(\S+)", r.stderr)
+    assert len(compiled) == len(set(compiled)) > 10
+    assert set(compiled) <= set(files)
+    assert [line for line in r.stderr.splitlines() if "trying" in line and PACKAGE in line] == []

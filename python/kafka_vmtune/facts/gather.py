@@ -95,11 +95,7 @@ def gather(
         scan = logdirs.scan_log_dirs(tuple(scan_prefix + d for d in dirs))
     version = kproc.version if kproc else None
     live = procfs.read_max_map_count(proc)
-    found: list[dict[str, Any]] = []
-    if crash_days > 0:  # the crash search and its parsers load only when asked for
-        from . import crashes
-
-        found = crashes.diagnose([], crash_days * 86400)["crashes"]
+    found = _crashes(crash_days)
     return HostFacts(
         chosen=chosen,
         others=others,
@@ -124,6 +120,16 @@ def gather(
         service=dict(service) if service is not None else None,
         crashes=found,
     )
+
+
+def _crashes(days: float) -> list[dict[str, Any]]:
+    """The crashes of the last `days` (0: none): the search and its parsers load only then."""
+    if days <= 0:
+        return []
+    from . import crashes
+
+    found: list[dict[str, Any]] = crashes.diagnose([], days * 86400)["crashes"]
+    return found
 
 
 def _known_areas(process: procfs.ProcessFacts | None) -> dict[int, tuple[str, int]]:
