@@ -1,18 +1,19 @@
 """A fleet capacity check as the operator runs it, Ansible included, against the baseline.
 
-  .venv/bin/python bench/bench_capacity_check.py [--hosts 100] [--runs 3] [--baseline REV]
+  .venv/bin/python bench/bench_capacity_check.py [--hosts 100] [--runs 3] [--baseline REV|none]
 
 Runs `ansible-playbook playbooks/capacity_check.yml` on an inventory of N local-connection
 hosts (every one reads this machine: the Kafka search over /proc, the sysctl files, the
 report on the control node), first with this checkout, then with the checkout at REV
-(default 7ffd0da, the last release before decisions moved into Python), unpacked by
-`git archive` into a temporary directory and run with its own ansible.cfg. This checkout
-runs --runs times (the median counts: a run varies by half a second, and this machine's
-speed drifts by up to a quarter within an hour), the baseline once. Beside them, Ansible's
-own floor on the same hosts: `ansible.builtin.ping`, the least any playbook of one task per
-host costs, run before each run of this checkout. Prints the wall times, the tasks per
-broker (a broker that is not the report's run_once host) and the ratio. Goal (issue 11):
-at most 20 s for 100 hosts on this machine (2 cores); the baseline took about 45 s.
+(default 7ffd0da, the last release before decisions moved into Python; `none` skips it),
+unpacked by `git archive` into a temporary directory and run with its own ansible.cfg.
+This checkout runs --runs times (the median counts: a run varies by half a second, and
+this machine's speed drifts by up to a quarter within an hour), the baseline once.
+Beside them, Ansible's own floor on the same hosts: `ansible.builtin.ping`, the least any
+playbook of one task per host costs, run before each run of this checkout (the same
+ansible.cfg, callback and forks). Prints the wall times, the tasks per broker (a broker
+that is not the report's run_once host) and the ratios. Goal (issue 18): the check at
+most 1.15x ping in the same run; the machine's speed drifts, the ratio is what counts.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-GOAL_S = 20.0
+GOAL = 1.15  # the check's wall time over ping's, same hosts, same run
 
 
 def inventory(path: Path, hosts: int, root: Path) -> Path:
@@ -108,7 +109,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--hosts", type=int, default=100)
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--baseline", default="7ffd0da")
+    ap.add_argument("--baseline", default="7ffd0da", help="a revision, or none")
     args = ap.parse_args()
     subprocess.run(["bash", str(REPO / "run.sh"), "link"], check=True)
     with tempfile.TemporaryDirectory(prefix="kvt-bench-") as tmp:
@@ -122,17 +123,28 @@ def main() -> int:
             runs.append(run(REPO, "playbooks/capacity_check.yml", inv, t / f"reports-now-{i}"))
         now_s, now_out = statistics.median(s for s, _ in runs), runs[0][1]
         ping_s = statistics.median(floor)
-        (t / "baseline").mkdir()
-        old = baseline_checkout(args.baseline, t / "baseline")
-        old_s, old_out = run(old, "playbooks/capacity-check.yml", inv, t / "reports-old")
+        old_s, old_out = 0.0, ""
+        if args.baseline != "none":
+            (t / "baseline").mkdir()
+            old = baseline_checkout(args.baseline, t / "baseline")
+            old_s, old_out = run(old, "playbooks/capacity-check.yml", inv, t / "reports-old")
     print(f"capacity check of {args.hosts} local-connection hosts (2 cores, forks 20)")
     each = ", ".join(f"{s:.1f}" for s, _ in runs)
     tasks = tasks_per_host(now_out)
     print(f"  this checkout : {now_s:6.1f} s (median of {each}), {per_broker(tasks)}")
-    print(f"  {args.baseline:<13} : {old_s:6.1f} s, {per_broker(tasks_per_host(old_out))}")
-    print(f"  ping (floor)  : {ping_s:6.1f} s; the check costs {now_s - ping_s:.1f} s above it")
-    print(f"  ratio now/baseline: {now_s / old_s:.2f}x; goal <= {GOAL_S:.0f} s:", end=" ")
-    print("met" if now_s <= GOAL_S else "NOT met")
+    if old_out:
+        old_tasks = per_broker(tasks_per_host(old_out))
+        print(f"  {args.baseline:<13} : {old_s:6.1f} s, {old_tasks}")
+    pings = ", ".join(f"{s:.1f}" for s in floor)
+    print(f"  ping (floor)  : {ping_s:6.1f} s (median of {pings})")
+    print(f"  the check costs {now_s - ping_s:.1f} s above ping")
+    if old_out:
+        print(f"  ratio now/baseline: {now_s / old_s:.2f}x")
+    ratio = now_s / ping_s
+    print(
+        f"  ratio now/ping: {ratio:.2f}x; goal <= {GOAL:.2f}x:",
+        "met" if ratio <= GOAL else "NOT met",
+    )
     return 0
 
 

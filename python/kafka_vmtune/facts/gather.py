@@ -14,7 +14,6 @@ from ..errors import FactsError, InputError, VmtuneError
 from . import (
     boot,
     broker_config,
-    crashes,
     kafka_command,
     logdirs,
     process_search,
@@ -108,7 +107,7 @@ def gather(
         scan = logdirs.scan_log_dirs(tuple(scan_prefix + d for d in dirs))
     version = kafka_process.version if kafka_process else None
     live = procfs.read_max_map_count(proc)
-    found = crashes.diagnose([], crash_days * 86400)["crashes"] if crash_days > 0 else []
+    found = _crashes(crash_days)
     return HostFacts(
         broker_pid=broker_pid,
         other_pids=other_pids,
@@ -133,6 +132,16 @@ def gather(
         service=service,
         crashes=found,
     )
+
+
+def _crashes(days: float) -> list[Crash]:
+    """The crashes of the last `days` (0: none): the search and its parsers load only then."""
+    if days <= 0:
+        return []
+    from . import crashes
+
+    found: list[Crash] = crashes.diagnose([], days * 86400)["crashes"]
+    return found
 
 
 def _known_areas(process: procfs.ProcessFacts | None) -> dict[int, tuple[str, int]]:

@@ -9,7 +9,6 @@ crash) and `/proc/sys/vm/max_map_count (...): N` (JDK 17+).
 
 from __future__ import annotations
 
-import calendar
 import re
 import time
 from typing import NamedTuple
@@ -112,6 +111,8 @@ def _epoch(stamp: str, zone: str | None, fallback: float | None) -> float | None
     except ValueError:
         return fallback
     if zone in ("UTC", "GMT", "Z"):
+        import calendar  # only for an hs_err file stamped in UTC: not on every broker run
+
         return float(calendar.timegm(parsed))
     if zone is None or zone in time.tzname:
         return time.mktime(parsed)
