@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any, TypedDict, cast
 
-SCHEMA = 3
+from .defaults import REPORT_SCHEMA
+
+SCHEMA = REPORT_SCHEMA
 
 
 class Decision(TypedDict):

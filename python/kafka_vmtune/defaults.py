@@ -6,6 +6,10 @@ what-if (whatif) all take them from here. Standard library only (shipped to brok
 
 from __future__ import annotations
 
+# The host report's schema (contracts.SCHEMA): here so that the host side can stamp it
+# without importing the TypedDicts, which are types only.
+REPORT_SCHEMA = 3
+
 KERNEL_MAX_MAP_COUNT = 65530  # vm.max_map_count when no sysctl file sets it
 INT_MAX = 2**31 - 1  # the largest value the kernel takes for an int sysctl (and Kafka an int)
 

@@ -6,14 +6,16 @@ library only: Ansible ships it to broker hosts.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import settings
-from .contracts import HostReport
 from .facts.gather import gather
 from .plan.plan import make_plan
 from .report.host_report import build
 from .sizing.host import size_host
+
+if TYPE_CHECKING:  # the contracts are types only: no TypedDict is built at import
+    from .contracts import HostReport
 
 
 def inspect_host(*, top_processes: int = 0, **options: Any) -> HostReport:

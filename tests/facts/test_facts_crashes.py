@@ -271,6 +271,21 @@ def test_a_running_broker_tells_where_its_crash_files_go(tmp_path: Path) -> None
     assert places.patterns == {"hs_*.log"}
 
 
+def test_the_facts_search_for_brokers_is_not_made_twice(tmp_path: Path) -> None:
+    """kafka_facts hands the crash search the command lines its own /proc scan read: the
+    broker's options count although no cmdline is read again (here none is left to read)."""
+    broker = tmp_path / "proc" / "4242"
+    broker.mkdir(parents=True)
+    work = tmp_path / "work"
+    work.mkdir()
+    (broker / "cwd").symlink_to(work)
+    argv = ("java", "-XX:ErrorFile=crash/hs_%p.log", "kafka.Kafka", "server.properties")
+    places = crash_sources.Places()
+    crash_sources.add_running_brokers(places, str(tmp_path / "proc"), brokers={4242: argv})
+    assert places.dirs == [str(work), str(work / "crash")]
+    assert places.patterns == {"hs_*.log"}
+
+
 def _fill_so_a_capped_listing_misses(directory: Path, fillers: int, cap: int) -> Path:
     """Fill directory and place one hs_err file beyond the first `cap` entries readdir gives.
 

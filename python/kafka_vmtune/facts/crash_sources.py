@@ -118,12 +118,16 @@ def broker_trust(pid: int, proc: str, places: Places) -> str | None:
     )
 
 
-def add_running_brokers(places: Places, proc: str = "/proc") -> None:
-    """What every running kafka.Kafka JVM was started with: options, cwd, LOG_DIR."""
-    try:
-        brokers = kafka_command_lines(proc)
-    except OSError:
-        return
+def add_running_brokers(
+    places: Places, proc: str = "/proc", brokers: dict[int, tuple[str, ...]] | None = None
+) -> None:
+    """What every running kafka.Kafka JVM was started with: options, cwd, LOG_DIR.
+    `brokers`: those JVMs' command lines when the caller has searched `proc` already."""
+    if brokers is None:
+        try:
+            brokers = kafka_command_lines(proc)
+        except OSError:
+            return
     for pid, argv in brokers.items():
         why = broker_trust(pid, proc, places)
         if why is not None:
@@ -244,13 +248,15 @@ def read_journal(unit: str, since: float | None) -> list[JournalLine]:
     return parse_journal_json(out) if out else []
 
 
-def discover(search: Iterable[str], tmp: str = "/tmp") -> Places:
+def discover(
+    search: Iterable[str], tmp: str = "/tmp", brokers: dict[int, tuple[str, ...]] | None = None
+) -> Places:
     """Every place to look: running brokers, broker units, /tmp, and --search paths."""
     places = Places()
     # Units first: their users and cgroups say which running JVMs are brokers.
     for unit in kafka_units():
         add_unit(places, unit)
-    add_running_brokers(places)
+    add_running_brokers(places, brokers=brokers)
     places.add_dir(tmp)
     for given in search:
         path = os.path.abspath(given)

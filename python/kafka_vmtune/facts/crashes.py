@@ -14,13 +14,15 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..contracts import Crash as CrashJSON
 from ..errors import InputError
 from . import crash_sources
 from .evidence import Reader, candidates
 from .hs_err import ConsoleCrash, Fatal, HsErr, console_crashes, log_map_failures
+
+if TYPE_CHECKING:  # the contracts are types only: no TypedDict is built at import
+    from ..contracts import Crash as CrashJSON
 
 MAP_COUNT = "vm.max_map_count"
 CAUSES = (MAP_COUNT, "heap", "native-memory", "signal", "unknown")
@@ -213,12 +215,17 @@ def find_crashes(
     return crashes, reader.skipped
 
 
-def diagnose(search: Sequence[str], since_seconds: float | None) -> dict[str, Any]:
-    """The `diagnose` report: schema 1, one entry per crash, plus where it looked."""
+def diagnose(
+    search: Sequence[str],
+    since_seconds: float | None,
+    brokers: dict[int, tuple[str, ...]] | None = None,
+) -> dict[str, Any]:
+    """The `diagnose` report: schema 1, one entry per crash, plus where it looked.
+    `brokers`: the caller's search of /proc for kafka.Kafka JVMs, when it made one."""
     for path in search:
         if not os.path.exists(path):
             raise InputError(f"--search {path}: no such file or directory")
-    places = crash_sources.discover(search)
+    places = crash_sources.discover(search, brokers=brokers)
     since = time.time() - since_seconds if since_seconds is not None else None
     crashes, skipped = find_crashes(places, since)
     return {

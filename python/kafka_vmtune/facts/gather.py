@@ -6,10 +6,9 @@ Standard library only. The result feeds sizing (sizing.host) and the report (rep
 from __future__ import annotations
 
 import os
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from .. import defaults
-from ..contracts import Crash, Service, Sysctl
 from ..errors import FactsError, InputError, VmtuneError
 from . import (
     boot,
@@ -22,6 +21,9 @@ from . import (
     systemd,
     versions,
 )
+
+if TYPE_CHECKING:  # the contracts are types only: no TypedDict is built at import
+    from ..contracts import Crash, Service, Sysctl
 
 KEY = "vm.max_map_count"
 
@@ -68,7 +70,7 @@ def gather(
 
     `top_processes` > 0 also lists the processes with the most map areas (`inspect`): that
     reads every process's maps, in proportion to all map areas of the host."""
-    broker_pid, other_pids, how = _pick_process(pid, unit, server_properties, proc)
+    broker_pid, other_pids, how, jvms = _pick_process(pid, unit, server_properties, proc)
     process: procfs.ProcessFacts | None = None
     kafka_process: kafka_command.KafkaProcess | None = None
     if broker_pid is not None:
@@ -107,7 +109,7 @@ def gather(
         scan = logdirs.scan_log_dirs(tuple(scan_prefix + d for d in dirs))
     version = kafka_process.version if kafka_process else None
     live = procfs.read_max_map_count(proc)
-    found = _crashes(crash_days)
+    found = _crashes(crash_days, jvms if proc == "/proc" else None)
     return HostFacts(
         broker_pid=broker_pid,
         other_pids=other_pids,
@@ -134,13 +136,15 @@ def gather(
     )
 
 
-def _crashes(days: float) -> list[Crash]:
-    """The crashes of the last `days` (0: none): the search and its parsers load only then."""
+def _crashes(days: float, jvms: dict[int, tuple[str, ...]] | None) -> list[Crash]:
+    """The crashes of the last `days` (0: none): the search and its parsers load only then.
+    `jvms`: the running brokers this run found in /proc, so the search does not read every
+    command line again."""
     if days <= 0:
         return []
     from . import crashes
 
-    found: list[Crash] = crashes.diagnose([], days * 86400)["crashes"]
+    found: list[Crash] = crashes.diagnose([], days * 86400, jvms)["crashes"]
     return found
 
 
@@ -157,9 +161,12 @@ def _same_file(a: str, b: str) -> bool:
 
 
 def _pick_process(
-    pid: int | None, unit: str | None, server_properties: str | None, proc: str
-) -> tuple[int | None, list[int], str | None]:
-    """(broker pid, other kafka pids, how it was found).
+    pid: int | None,
+    unit: str | None,
+    server_properties: str | None,
+    proc: str,
+) -> tuple[int | None, list[int], str | None, dict[int, tuple[str, ...]] | None]:
+    """(broker pid, other kafka pids, how it was found, the kafka.Kafka JVMs when searched).
 
     Explicit PID, else the unit's main PID, else a search for kafka.Kafka JVMs. With an
     explicit server.properties the search keeps only brokers started with that file: the
@@ -171,13 +178,14 @@ def _pick_process(
         why = process_search.not_a_broker(pid, proc)
         if why is not None:
             raise InputError(why)
-        return pid, [], "pid"
+        return pid, [], "pid", None
     if unit is not None:
         main, why = systemd.unit_main_pid_or_reason(unit)
         if not main:
             raise InputError(f"cannot find the broker of {unit}: {why}; or pass --pid")
-        return main, [], "unit"
-    pids = process_search.find_kafka_pids(proc)
+        return main, [], "unit", None
+    jvms = process_search.kafka_command_lines(proc)
+    pids = sorted(jvms)
     if server_properties is not None:
         mine = []
         for p in pids:
@@ -189,9 +197,9 @@ def _pick_process(
                 mine.append(p)
         pids = mine
     if not pids:
-        return None, [], None
+        return None, [], None, jvms
     if len(pids) == 1:
-        return pids[0], [], "search"
+        return pids[0], [], "search", jvms
     sizes: dict[int, int] = {}
     for p in pids:
         try:
@@ -199,7 +207,7 @@ def _pick_process(
         except FactsError:
             sizes[p] = -1
     broker = max(pids, key=lambda p: (sizes[p], -p))
-    return broker, [p for p in pids if p != broker], "search"
+    return broker, [p for p in pids if p != broker], "search", jvms
 
 
 def _root_prefix(pid: int, proc: str) -> str:

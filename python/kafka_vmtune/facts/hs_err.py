@@ -23,17 +23,17 @@ HEAP = (
     "Compressed class space",
     "Requested array size exceeds VM limit",
 )
-_SIGNAL = re.compile(r"^(SIG[A-Z]+) \(0x[0-9a-f]+\) at pc=")
-_PID = re.compile(rb"pid=(\d+)")
-_FILE_PID = re.compile(r"pid(\d+)")
-_LIMIT = re.compile(rb"/proc/sys/vm/max_map_count \([^)]*\): *(\d+)")
-_MEMORY = re.compile(rb"\nMemory: [^,\n]*, (physical [^\n]*)")
-_COMMAND = re.compile(rb"\n(?:Command Line|java_command): *([^\n]*)")
-_TIME = re.compile(
-    rb"\n[Tt]ime: *([A-Z][a-z]{2} [A-Z][a-z]{2} +\d+ [\d:]+ \d{4})(?: ([A-Za-z+\-\d]+))?"
-)
-_SAVED = re.compile(rb"# An error report file with more information is saved as:\n#? ?([^\n]+)")
-_LOG4J = re.compile(rb"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)[,.]\d+\] ", re.M)
+# Patterns compiled on first use (re.compile caches them): a host whose crash search finds
+# no file never compiles them.
+_SIGNAL = r"^(SIG[A-Z]+) \(0x[0-9a-f]+\) at pc="
+_PID = rb"pid=(\d+)"
+_FILE_PID = r"pid(\d+)"
+_LIMIT = rb"/proc/sys/vm/max_map_count \([^)]*\): *(\d+)"
+_MEMORY = rb"\nMemory: [^,\n]*, (physical [^\n]*)"
+_COMMAND = rb"\n(?:Command Line|java_command): *([^\n]*)"
+_TIME = rb"\n[Tt]ime: *([A-Z][a-z]{2} [A-Z][a-z]{2} +\d+ [\d:]+ \d{4})(?: ([A-Za-z+\-\d]+))?"
+_SAVED = rb"# An error report file with more information is saved as:\n#? ?([^\n]+)"
+_LOG4J = rb"(?m)^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)[,.]\d+\] "
 HEADER_BYTES = 16 * 1024
 SECTION_END = b"\n\n"
 
@@ -78,7 +78,7 @@ def _header_lines(block: bytes) -> list[str]:
 def fatal_from_banner(block: bytes) -> Fatal:
     """Classify a HotSpot fatal-error banner (`# ...` lines) by what it names."""
     lines = _header_lines(block)
-    pid_match = _PID.search(block)
+    pid_match = re.compile(_PID).search(block)
     pid = int(pid_match.group(1)) if pid_match else None
     for line in lines:
         if any(n in line for n in NATIVE) and "Possible" not in line:
@@ -87,7 +87,7 @@ def fatal_from_banner(block: bytes) -> Fatal:
         if any(h in line for h in HEAP):
             return Fatal("heap", line, pid)
     for i, line in enumerate(lines):
-        sig = _SIGNAL.match(line)
+        sig = re.compile(_SIGNAL).match(line)
         if sig:
             frame = next(
                 (
@@ -136,21 +136,21 @@ def parse_hs_err(data: bytes, name: str, mtime: float | None) -> HsErr:
     """An hs_err file's facts; any part may be missing from a truncated file."""
     fatal = fatal_from_banner(data[:HEADER_BYTES])
     if fatal.pid is None:
-        m = _FILE_PID.search(name)
+        m = re.compile(_FILE_PID).search(name)
         fatal = Fatal(fatal.kind, fatal.reason, int(m.group(1)) if m else None)
     # Regular expressions run outside the map section: it is nearly all of the file.
     start = data.find(b"\nDynamic libraries:\n")
     end = data.find(SECTION_END, start + 1) if start >= 0 else -1
     before, after = (data[:start], data[end:]) if end >= 0 else (data, b"")
-    stamp = _TIME.search(before)
+    stamp = re.compile(_TIME).search(before)
     when = (
         _epoch(_text(stamp.group(1)), _text(stamp.group(2)) if stamp.group(2) else None, mtime)
         if stamp
         else mtime
     )
-    limit = _LIMIT.search(after)
-    memory = _MEMORY.search(after)
-    command = _COMMAND.search(before)
+    limit = re.compile(_LIMIT).search(after)
+    memory = re.compile(_MEMORY).search(after)
+    command = re.compile(_COMMAND).search(before)
     return HsErr(
         fatal=fatal,
         time=when,
@@ -183,11 +183,11 @@ def console_crashes(data: bytes) -> list[ConsoleCrash]:
     for n, start in enumerate(starts):
         end = starts[n + 1] if n + 1 < len(starts) else min(len(data), start + HEADER_BYTES)
         block = data[start:end]
-        saved = _SAVED.search(block)
+        saved = re.compile(_SAVED).search(block)
         hs_err = _text(saved.group(1)) if saved else None
         fatal = fatal_from_banner(block)
         if fatal.pid is None and hs_err:
-            m = _FILE_PID.search(hs_err)
+            m = re.compile(_FILE_PID).search(hs_err)
             fatal = Fatal(fatal.kind, fatal.reason, int(m.group(1)) if m else None)
         found.append(ConsoleCrash(fatal, hs_err))
     return found
@@ -208,7 +208,7 @@ def log_map_failures(data: bytes, fallback: float | None) -> list[float | None]:
     times: list[float | None] = []
     for at in _all(data, MAP_FAILED):
         entry = None
-        for found in _LOG4J.finditer(data, max(0, at - HEADER_BYTES), at):
+        for found in re.compile(_LOG4J).finditer(data, max(0, at - HEADER_BYTES), at):
             entry = found
         if entry is None:
             times.append(fallback)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 from ..errors import InputError
@@ -149,6 +148,9 @@ def scan_log_dirs(dirs: Sequence[str], workers: int | None = None) -> LogDirScan
         # A few huge partitions balance as well as many small ones.
         size = max(1, min(_BATCH, len(paths) // (workers * 4)))
         batches = [paths[i : i + size] for i in range(0, len(paths), size)]
+        # Imported here: a host with one partition or one CPU never loads the thread pool.
+        from concurrent.futures import ThreadPoolExecutor
+
         with ThreadPoolExecutor(max_workers=workers) as pool:
             results = [r for batch in pool.map(_scan_batch, batches) for r in batch]
     else:

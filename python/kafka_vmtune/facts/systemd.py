@@ -8,9 +8,11 @@ import re
 import shlex
 import shutil
 import subprocess
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from ..contracts import Service
+if TYPE_CHECKING:  # the contracts are types only: no TypedDict is built at import
+    from ..contracts import Service
+
 
 # systemd.time(7) units, longest spelling first so "min" is not read as "m" + "in".
 _UNITS = {

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Mapping, NamedTuple, cast
 
-from ..contracts import Plan
 from ..defaults import KERNEL_MAX_MAP_COUNT
 
 if TYPE_CHECKING:  # sizing imports never_lower from here: types only, no import cycle
+    from ..contracts import Plan
     from ..facts.gather import HostFacts
     from ..settings import Value
     from ..sizing.host import Sizing
@@ -45,7 +45,7 @@ class HostPlan(NamedTuple):
 
     def as_dict(self) -> Plan:
         d = {k: v._asdict() if isinstance(v, Decision) else v for k, v in self._asdict().items()}
-        return cast(Plan, d)
+        return cast("Plan", d)
 
 
 def _live_decision(live: int, target: int, writable: bool, apply_live: bool) -> Decision:

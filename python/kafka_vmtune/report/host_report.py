@@ -8,20 +8,24 @@ from __future__ import annotations
 
 import datetime
 import socket
+from typing import TYPE_CHECKING
 
-from ..contracts import SCHEMA, Disk, HostReport, Maps, Plan
+from ..defaults import REPORT_SCHEMA
 from ..facts import logdirs, procfs
 from ..facts.gather import HostFacts
 from ..facts.systemd import is_down
 from ..sizing.host import Sizing
 from ..sizing.recommend import recommendation_json
 
+if TYPE_CHECKING:  # the contracts are types only: no TypedDict is built at import
+    from ..contracts import Disk, HostReport, Maps, Plan
+
 
 def build(f: HostFacts, s: Sizing, plan: Plan) -> HostReport:
     """The host report of one host: its facts, sizing and plan as JSON."""
     now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
     return {
-        "schema": SCHEMA,
+        "schema": REPORT_SCHEMA,
         "hostname": socket.gethostname(),
         "generated_at": now,
         "kafka": {

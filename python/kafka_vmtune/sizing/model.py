@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from .. import defaults
-from ..contracts import Model as ModelJSON
-from ..contracts import Term as TermJSON
+
+if TYPE_CHECKING:  # the contracts are types only: no TypedDict is built at import
+    from ..contracts import Model as ModelJSON
+    from ..contracts import Term as TermJSON
 
 Source = Literal["observed", "projected", "configured", "default"]
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
-from ..contracts import NofileRecommendation as NofileJSON
-from ..contracts import Recommendation
-from ..contracts import Status as StatusJSON
 from ..plan.plan import never_lower
+
+if TYPE_CHECKING:  # the contracts are types only: no TypedDict is built at import
+    from ..contracts import NofileRecommendation as NofileJSON
+    from ..contracts import Recommendation
+    from ..contracts import Status as StatusJSON
 
 DEFAULT_FLOOR = 262144  # what Kafka distributions and Elasticsearch ask for at least
 STEP = 65536
