@@ -61,7 +61,6 @@ def test_rules_use_only_metrics_that_check_writes() -> None:
         # A host of its own: a stand-in broker, the incident's hs_err in its /tmp.
         hs_err = planted(out / "hs_err_pid8080.log", at_limit_hs_err(65531))
         prom = out / "kafka_vmtune.prom"
-        check = shlex.join([str(CLI), "check", "--pid", "$pid", "--prometheus", str(prom)])
         # Its own /etc/sysctl.d too, so the boot value is known whatever this machine has.
         sysctl = (
             "mount -t tmpfs kvt-sysctl /etc/sysctl.d && echo vm.max_map_count=262144"

@@ -50,4 +50,7 @@ def standin_shell(home: str = "/tmp") -> str:
         f" && printf 'import time\\ntime.sleep(600)\\n' > {home}/kafka.Kafka"
         f" && echo log.dirs={home}/logs > {home}/server.properties"
         f" && (cd {home} && exec {home}/java -I kafka.Kafka {home}/server.properties) & pid=$!"
+        # Until the subshell has exec'd, $pid is a shell, not a broker (a race under load).
+        "; for _ in $(seq 200); do grep -q kafka.Kafka /proc/$pid/cmdline 2>/dev/null && break;"
+        " sleep 0.05; done"
     )
