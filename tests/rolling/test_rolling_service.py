@@ -82,11 +82,14 @@ def install_unit(env: dict[str, str], timeout_stop: str) -> int:
         # Exits 2 s after SIGTERM, like a broker finishing its controlled shutdown.
         # Fails at once while /etc/kvt-broken exists: a broker that can no longer start.
         "ExecStart=/bin/sh -c 'test -e /etc/kvt-broken && echo cannot start: broken && exit 3; "
-        'trap "sleep 2; exit 0" TERM; while :; do sleep 0.2; done\'\n'
+        # Touches /run/kvt-trapped once the trap is set: systemctl returns at the fork, and a
+        # SIGTERM before the trap would end the shell at once (a load-dependent race).
+        'trap "sleep 2; exit 0" TERM; touch /run/kvt-trapped; while :; do sleep 0.2; done\'\n'
         f"TimeoutStopSec={timeout_stop}\n"
     )
     sh(env, f"cat > /etc/systemd/system/{UNIT} <<'EOF'\n{unit}EOF\nsystemctl daemon-reload")
-    sh(env, f"systemctl restart {UNIT}")
+    sh(env, f"rm -f /run/kvt-trapped; systemctl restart {UNIT}")
+    sh(env, "for _ in $(seq 600); do test -e /run/kvt-trapped && break; sleep 0.05; done")
     return int(sh(env, f"systemctl show -p MainPID --value {UNIT}"))
 
 
