@@ -8,7 +8,9 @@ report on the control node), first with this checkout, then with the checkout at
 (default 7ffd0da, the last release before decisions moved into Python; `none` skips it),
 unpacked by `git archive` into a temporary directory and run with its own ansible.cfg.
 This checkout runs --runs times (the median counts: a run varies by half a second, and
-this machine's speed drifts by up to a quarter within an hour), the baseline once.
+this machine's speed drifts by up to a quarter within an hour), the baseline once. The
+first run starts with no compiled copy of the host code (kafka_vmtune.payload_cache), as a
+fleet's first check after an upgrade does; the later ones find it, as every other check.
 Beside them, Ansible's own floor on the same hosts: `ansible.builtin.ping`, the least any
 playbook of one task per host costs, run before each run of this checkout (the same
 ansible.cfg, callback and forks). Prints the wall times, the tasks per broker (a broker
@@ -62,7 +64,13 @@ def run(checkout: Path, playbook: str, inv: Path, reports: Path) -> tuple[float,
         ANSIBLE_FORKS="20",
         ANSIBLE_NOCOLOR="1",
         PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        # The hosts' cache of compiled host code (kafka_vmtune.payload_cache): this bench's own.
+        XDG_CACHE_HOME=str(inv.parent / "cache"),
     )
+    # A broker reached over SSH does not inherit the control node's environment; a local
+    # connection does, and PYTHONDONTWRITEBYTECODE (set on some CI machines) would turn the
+    # hosts' compiled copy off.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     cmd = [
         str(BIN / "ansible-playbook"), "-i", str(inv), playbook,
         "-e", f"kafka_vmtune_report_dir={reports}", "-e", "kafka_vmtune_fail_on_critical=false",
@@ -132,6 +140,7 @@ def main() -> int:
     each = ", ".join(f"{s:.1f}" for s, _ in runs)
     tasks = tasks_per_host(now_out)
     print(f"  this checkout : {now_s:6.1f} s (median of {each}), {per_broker(tasks)}")
+    print(f"                  the first run made the hosts' compiled copy: {runs[0][0]:.1f} s")
     if old_out:
         old_tasks = per_broker(tasks_per_host(old_out))
         print(f"  {args.baseline:<13} : {old_s:6.1f} s, {old_tasks}")

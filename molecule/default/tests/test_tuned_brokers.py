@@ -117,6 +117,21 @@ def test_each_broker_ran_on_its_release_and_python(
         assert row(doc, broker)["kafka"] is True, row(doc, broker)
 
 
+def test_the_host_code_was_compiled_once_for_the_hosts_python(host: testinfra.host.Host) -> None:
+    """kafka_vmtune.payload_cache: the modules' later runs import bytecode, not the zip."""
+    _, python = RELEASES[name_of(host)]
+    tag = "cpython-" + python.replace(".", "")
+    cache = host.file("/root/.cache/kafka-vmtune/python")
+    assert (cache.user, cache.mode) == ("root", 0o700)
+    copies = [c for c in cache.listdir() if not c.startswith(".")]
+    assert copies and all(c.startswith(tag + "-") for c in copies), copies
+    # Every host module ships errors.py; kafka_facts ships the measuring code.
+    for copy in copies:
+        assert host.file(f"{cache.path}/{copy}/__pycache__/errors.{tag}.pyc").is_file, copy
+    gather = [f"{cache.path}/{c}/facts/__pycache__/gather.{tag}.pyc" for c in copies]
+    assert any(host.file(g).is_file for g in gather), copies
+
+
 def test_sysctl_file_is_ours_with_the_recommended_value(host: testinfra.host.Host) -> None:
     f = host.file(SYSCTL_FILE)
     assert f.is_file
