@@ -71,25 +71,24 @@ def _make_private_dirs(path: str, uid: int) -> bool:
     return _private(path, uid)
 
 
-def _sources(archive: str, prefix: str) -> dict[str, bytes]:
-    """The package's .py files in the zip, by path relative to the package."""
+def _members(archive: str, prefix: str) -> list[zipfile.ZipInfo]:
+    """The package's .py files in the zip."""
     with zipfile.ZipFile(archive) as z:
-        return {
-            name[len(prefix) :]: z.read(name)
-            for name in z.namelist()
-            if name.startswith(prefix) and name.endswith(".py")
-        }
+        return [
+            i for i in z.infolist() if i.filename.startswith(prefix) and i.filename.endswith(".py")
+        ]
 
 
-def _write(into: str, files: dict[str, bytes], final: str) -> None:
+def _write(into: str, archive: str, prefix: str, final: str) -> None:
     import compileall
 
-    for rel, data in files.items():
-        path = os.path.join(into, rel)
-        os.makedirs(os.path.dirname(path), 0o700, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
+    with zipfile.ZipFile(archive) as z:
+        for info in _members(archive, prefix):
+            path = os.path.join(into, info.filename[len(prefix) :])
+            os.makedirs(os.path.dirname(path), 0o700, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(z.read(info))  # checked against the CRC the name was made from
     # ddir: tracebacks name the files where they will be, not this temporary directory.
     if not compileall.compile_dir(into, quiet=2, ddir=final):
         raise OSError(f"compileall failed in {into}")
@@ -100,10 +99,11 @@ def compiled_copy(archive: str, prefix: str, root: str) -> str | None:
     uid = os.geteuid()
     if not _make_private_dirs(root, uid):
         return None
-    files = _sources(archive, prefix)
+    # Named after each file's name, size and CRC-32 (the zip's own index: nothing to unpack
+    # on the runs that find the copy made).
     digest = hashlib.sha256()
-    for rel in sorted(files):
-        digest.update(rel.encode() + b"\0" + files[rel] + b"\0")
+    for info in sorted(_members(archive, prefix), key=lambda i: i.filename):
+        digest.update(f"{info.filename}\0{info.file_size}\0{info.CRC}\n".encode())
     final = os.path.join(root, f"{sys.implementation.cache_tag}-{digest.hexdigest()[:24]}")
     if os.path.isdir(final):
         with contextlib.suppress(OSError):  # a read-only cache still serves
@@ -111,9 +111,9 @@ def compiled_copy(archive: str, prefix: str, root: str) -> str | None:
     else:
         tmp = tempfile.mkdtemp(prefix=".new-", dir=root)
         try:
-            _write(tmp, files, final)
+            _write(tmp, archive, prefix, final)
             os.rename(tmp, final)  # whole, or not at all; a concurrent run may win the race
-        except OSError:
+        except (OSError, zipfile.BadZipFile):
             shutil.rmtree(tmp, ignore_errors=True)
         _prune(root, time.time() - UNUSED_DAYS * 86400)
     return final if _private(final, uid) else None
