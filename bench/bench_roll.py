@@ -179,6 +179,10 @@ def real() -> Result:
     for label, r in rolls:
         print(f"\n{label}: produce latency per second beside the roll's phases")
         print(timeline(r))
+    print("\nkafka-vmtune roll: what each broker waited for (the roll report's waits)")
+    for b in brokers:
+        for wait in b.get("waits") or ["no wait"]:
+            print(f"  broker {b.get('node_id', b['host'])}: {wait}")
     total = max(b["finished_at"] for b in brokers) - min(b["began_at"] for b in brokers)
     bare = sum(
         sum(b["seconds"][k] for k in ("stop", "unit_start", "registered", "catch_up"))

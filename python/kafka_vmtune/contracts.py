@@ -178,6 +178,39 @@ class TopProcess(TypedDict):
     areas: int
 
 
+class Assignment(TypedDict):
+    """One assignment of the key in the sysctl files, in the order systemd-sysctl applies."""
+
+    path: str
+    line: int
+    value: str
+
+
+class OurFile(TypedDict):
+    """kafka-vmtune's own sysctl.d file, as the boot evaluation found it."""
+
+    path: str
+    exists: bool
+    value: int | str | None  # the number, else the text the kernel would refuse; None: absent
+    managed: bool  # carries kafka-vmtune's header
+    read_at_boot: bool  # in a sysctl.d directory and not masked
+
+
+class BootEvaluation(TypedDict):
+    """facts.boot.evaluate: the key's value after a reboot and where it comes from."""
+
+    key: str
+    boot_value: int | None
+    boot_refused: str | None
+    ignored: list[str]
+    boot_source: str | None
+    settings: list[Assignment]
+    masked: list[str]
+    overridden_by: list[str]
+    planned: bool  # evaluated with the planned file in place (check mode)
+    ours: OurFile
+
+
 class Sysctl(TypedDict):
     key: str
     live: int
@@ -189,7 +222,7 @@ class Sysctl(TypedDict):
     ours: str
     ours_value: int | None
     ours_managed: bool  # our file carries kafka-vmtune's header
-    settings: list[dict[str, Any]]
+    settings: list[Assignment]
     overridden_by: list[str]
 
 

@@ -6,10 +6,13 @@ Returns the change record the fleet report reads (report.contracts.SysctlChange)
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..facts import boot
 from . import live, sysctl_file
+
+if TYPE_CHECKING:
+    from ..contracts import BootEvaluation
 
 KEY = "vm.max_map_count"
 
@@ -107,7 +110,7 @@ def _lines(change: dict[str, Any], live_msg: str, check: bool, verify_boot: bool
     ]
 
 
-def _boot_message(after: dict[str, Any], target: int, path: str) -> str:
+def _boot_message(after: BootEvaluation, target: int, path: str) -> str:
     value = after["boot_value"]
     if value is not None and value >= target:
         return f"{KEY} after a reboot: {value} (>= {target})"

@@ -9,12 +9,15 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..defaults import INT_MAX
 from .safe_open import NotRegularFileError, read_bytes, read_text
 from .sysctl_config import CONF_DIRS, boot_value, kernel_int
 from .sysctl_config import evaluate as evaluate_key
+
+if TYPE_CHECKING:  # types only: no TypedDict is built on a broker at import
+    from ..contracts import Assignment, BootEvaluation
 
 MARKER = "Managed by kafka-vmtune"
 # Every place systemd-sysctl reads, mirrored when a planned content is evaluated.
@@ -98,7 +101,7 @@ def _copy_entry(root: str, src: str, dst: str, links: int = 0) -> None:
         os.mkfifo(dst)  # a FIFO or socket: takes its name, is never read
 
 
-def evaluate(key: str, root: str, ours: str, content: str | None) -> dict[str, Any]:
+def evaluate(key: str, root: str, ours: str, content: str | None) -> BootEvaluation:
     if content is None:
         return _evaluate_tree(key, root, root, ours, planned=False)
     with tempfile.TemporaryDirectory(prefix="kvt-sysctl-") as tmp:
@@ -127,7 +130,7 @@ def _maskers(tree: str, ours: str) -> list[str]:
     return found
 
 
-def _evaluate_tree(key: str, tree: str, root: str, ours: str, planned: bool) -> dict[str, Any]:
+def _evaluate_tree(key: str, tree: str, root: str, ours: str, planned: bool) -> BootEvaluation:
     def host_path(path: str) -> str:
         """A path as the host sees it, whether evaluated in the real root or a mirror."""
         real = os.path.normpath(path)
@@ -137,7 +140,7 @@ def _evaluate_tree(key: str, tree: str, root: str, ours: str, planned: bool) -> 
         return real
 
     bv = boot_value(key, tree)
-    settings: list[dict[str, Any]] = [
+    settings: list[Assignment] = [
         {"path": host_path(s.path), "line": s.line, "value": s.value} for s in bv.settings
     ]
     masked = [host_path(m) for m in bv.masked]
