@@ -24,7 +24,6 @@ import shutil
 import stat
 import sys
 import tempfile
-import time
 import zipfile
 from types import ModuleType
 
@@ -110,24 +109,27 @@ def compiled_copy(archive: str, prefix: str, root: str) -> str | None:
             os.utime(final)  # in use: see _prune
     else:
         tmp = tempfile.mkdtemp(prefix=".new-", dir=root)
+        # "Now" as the file system stamps it, the clock the copies' times were set by
+        # (not time.time(), which a shifted process clock would move).
+        now = os.stat(tmp).st_mtime
         try:
             _write(tmp, archive, prefix, final)
             os.rename(tmp, final)  # whole, or not at all; a concurrent run may win the race
         except (OSError, zipfile.BadZipFile):
             shutil.rmtree(tmp, ignore_errors=True)
-        _prune(root, time.time() - UNUSED_DAYS * 86400)
+        _prune(root, now - UNUSED_DAYS * 86400, keep=os.path.basename(final))
     return final if _private(final, uid) else None
 
 
-def _prune(root: str, before: float) -> None:
-    """Remove the copies (and half-written ones) last used before `before`."""
+def _prune(root: str, before: float, keep: str) -> None:
+    """Remove the copies (and half-written ones) last used before `before`, but `keep`."""
     for name in os.listdir(root):
         path = os.path.join(root, name)
         try:
             st = os.lstat(path)
         except OSError:
             continue
-        if stat.S_ISDIR(st.st_mode) and st.st_mtime < before:
+        if name != keep and stat.S_ISDIR(st.st_mode) and st.st_mtime < before:
             shutil.rmtree(path, ignore_errors=True)
 
 

@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 
@@ -187,7 +186,9 @@ def test_a_new_copy_removes_the_copies_no_run_used_for_a_month(tmp_path: Path) -
     with zipfile.ZipFile(archive, "w") as z:
         z.writestr("pkg/__init__.py", "")
         z.writestr("pkg/mod.py", "VALUE = 1\n")
-    now = time.time()
+    # Ages from the file system's clock, the one the rule reads (the process clock may be
+    # shifted by faketime; the kernel's stamps are not).
+    now = root.stat().st_mtime
     old, recent = root / "cpython-38-old", root / "cpython-311-recent"
     for path, age_days in ((old, payload_cache.UNUSED_DAYS + 1), (recent, 2)):
         path.mkdir()
