@@ -7,7 +7,7 @@ is bumped whenever a key is dropped or changes meaning; keys may be added within
 
 from __future__ import annotations
 
-from typing import Any, TypedDict, cast
+from typing import Literal, TypedDict
 
 from .defaults import REPORT_SCHEMA
 
@@ -46,7 +46,7 @@ class Recommendation(TypedDict):
 class Status(TypedDict):
     """sizing.recommend.Status as JSON."""
 
-    level: str  # ok | warn | critical
+    level: Literal["ok", "warn", "critical"]
     used: int | None
     live: int
     used_ratio: float | None
@@ -125,7 +125,7 @@ class Disk(TypedDict):
     delete_dirs: int
     stray_dirs: int
     remote_cache_entries: int
-    top_topics: list[list[Any]]  # [topic, non-empty index files]
+    top_topics: list[list[str | int]]  # [topic, non-empty index files]
 
 
 class Term(TypedDict):
@@ -253,7 +253,7 @@ class SysctlChange(TypedDict):
 
     file: str
     file_action: str  # write | keep
-    file_value_before: int | None
+    file_value_before: int | str | None  # str: text the kernel would refuse; None: absent
     target: int
     recommended: int
     fixed: int | None
@@ -288,6 +288,38 @@ class StopTimeoutCheck(TypedDict):
     short: bool
 
 
+class FileDiff(TypedDict):
+    """Ansible's diff of one file (`--diff`)."""
+
+    before: str
+    after: str
+    before_header: str
+    after_header: str
+
+
+class SysctlApplied(TypedDict):
+    """apply.max_map_count.apply's result, as the max_map_count module returns it."""
+
+    changed: bool
+    change: SysctlChange
+    diff: FileDiff | None
+    lines: list[str]
+    failed: bool
+    boot_message: str
+
+
+class LimitsApplied(TypedDict):
+    """apply.dropin.apply's result, as the broker_limits module returns it."""
+
+    changed: bool
+    diff: FileDiff | None
+    limits: LimitsChange
+    restart_due: bool
+    restart_reasons: list[str]
+    required_process: dict[str, int]  # nofile_soft, malloc_arena_max: what the broker must run with
+    lines: list[str]
+
+
 class ChangeRecord(TypedDict, total=False):
     """kafka_vmtune_change, one per host: the parts the apply roles ran."""
 
@@ -308,6 +340,10 @@ class HostEntry(TypedDict):
     change: ChangeRecord | None
 
 
-def as_json(report: HostReport) -> dict[str, Any]:
-    """The report as the plain JSON data the renderers and Ansible take."""
-    return cast("dict[str, Any]", report)
+class Diagnosis(TypedDict):
+    """What `kafka-vmtune diagnose --json` prints (schema 1): the crashes and where it looked."""
+
+    schema: int
+    crashes: list[Crash]
+    searched: list[str]
+    skipped: list[str]

@@ -7,12 +7,11 @@ file, so the machine's own /proc/sys/vm/max_map_count is never written.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 from machine_facts import OPTIONS, machine_facts, sized
 
-from kafka_vmtune.contracts import as_json
+from kafka_vmtune.contracts import HostReport
 from kafka_vmtune.plan.plan import make_plan
 from kafka_vmtune.report.host_report import build
 
@@ -30,7 +29,7 @@ def fake_proc(sandbox: Sandbox, value: int) -> Path:
     return path
 
 
-def run_role(sandbox: Sandbox, report: dict[str, Any], proc: Path, *args: str) -> Run:
+def run_role(sandbox: Sandbox, report: HostReport, proc: Path, *args: str) -> Run:
     return sandbox.run(
         PLAYBOOK,
         *args,
@@ -40,13 +39,13 @@ def run_role(sandbox: Sandbox, report: dict[str, Any], proc: Path, *args: str) -
     )
 
 
-def with_live(sandbox: Sandbox, live: int, *, writable: bool) -> dict[str, Any]:
+def with_live(sandbox: Sandbox, live: int, *, writable: bool) -> HostReport:
     """The host report kafka_facts would give now (this machine, the sandbox's files) with
     this live value: gathered, sized and planned by the pipeline's own functions."""
     facts = machine_facts(str(sandbox.root))
     f = facts._replace(live=live, sysctl=dict(facts.sysctl, live=live, writable=writable))
     sizing = sized(f)
-    return as_json(build(f, sizing, make_plan(f, sizing, OPTIONS).as_dict()))
+    return build(f, sizing, make_plan(f, sizing, OPTIONS).as_dict())
 
 
 def test_raises_the_live_value_once(sandbox: Sandbox) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from kafka_vmtune import settings
-from kafka_vmtune.contracts import as_json
+from kafka_vmtune.contracts import HostReport
 from kafka_vmtune.facts.gather import gather
 from kafka_vmtune.facts.systemd import is_down
 from kafka_vmtune.plan.plan import make_plan
@@ -36,7 +36,7 @@ MAP_CRASH = {
 }
 
 
-def report_for(tmp_path: Path, **facts: Any) -> dict[str, Any]:
+def report_for(tmp_path: Path, **facts: Any) -> HostReport:
     """A real host report of this machine (no broker here), with the broker's fate set."""
     opts = settings.parse_all({"root": str(tmp_path), "pid": None})
     base = gather(
@@ -56,7 +56,7 @@ def report_for(tmp_path: Path, **facts: Any) -> dict[str, Any]:
         critical_ratio=0.9,
         connections=1000,
     )
-    return as_json(build(f, sizing, make_plan(f, sizing, opts).as_dict()))
+    return build(f, sizing, make_plan(f, sizing, opts).as_dict())
 
 
 def test_a_failed_unit_without_a_jvm_is_down_and_critical(tmp_path: Path) -> None:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..facts.boot import MARKER
 from ..facts.systemd import StopTimeout
 from ..plan.plan import never_lower, restart_decision
 from .sysctl_file import read, write_atomic
+
+if TYPE_CHECKING:
+    from ..contracts import FileDiff, HostReport, LimitsApplied, StopTimeoutCheck
 
 _NOFILE = re.compile(r"(?m)^LimitNOFILE=(\d+)")
 
@@ -34,8 +37,8 @@ def render(nofile: int | None, arena: int | None) -> str:
 
 
 def apply(
-    report: dict[str, Any], path: str, stop: StopTimeout | None, budget: float, *, check: bool
-) -> dict[str, Any]:
+    report: HostReport, path: str, stop: StopTimeout | None, budget: float, *, check: bool
+) -> LimitsApplied:
     """Write the drop-in the plan asks for (never lowering LimitNOFILE); say if a restart is due."""
     plan = report["plan"]
     old = read(path)
@@ -46,11 +49,11 @@ def apply(
     write = old != content
     if write and not check:
         write_atomic(path, content)
-    process = report.get("process") or {}
+    process = report["process"]
     restart = restart_decision(
         bool(report["kafka"]["found"]),
-        process.get("nofile_soft"),
-        process.get("malloc_arena_max"),
+        process["nofile_soft"] if process else None,
+        process["malloc_arena_max"] if process else None,
         nofile,
         arena,
     )
@@ -70,11 +73,12 @@ def apply(
     ]
     if stop is not None:
         lines.append(stop_line(stop, budget))
+    diff: FileDiff | None = None
+    if write:
+        diff = {"before": old or "", "after": content, "before_header": path, "after_header": path}
     return {
         "changed": write,
-        "diff": {"before": old or "", "after": content, "before_header": path, "after_header": path}
-        if write
-        else None,
+        "diff": diff,
         "limits": {
             "dropin": path,
             "unit": stop.unit if stop else None,
@@ -89,7 +93,7 @@ def apply(
     }
 
 
-def stop_record(stop: StopTimeout, budget: float) -> dict[str, Any]:
+def stop_record(stop: StopTimeout, budget: float) -> StopTimeoutCheck:
     seconds = None if stop.seconds is None or stop.seconds == float("inf") else stop.seconds
     return {
         "unit": stop.unit,

@@ -6,19 +6,19 @@ Returns the change record the fleet report reads (report.contracts.SysctlChange)
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..facts import boot
 from . import live, sysctl_file
 
 if TYPE_CHECKING:
-    from ..contracts import BootEvaluation
+    from ..contracts import BootEvaluation, FileDiff, HostReport, SysctlApplied, SysctlChange
 
 KEY = "vm.max_map_count"
 
 
 def apply(
-    report: dict[str, Any],
+    report: HostReport,
     *,
     hostname: str,
     sysctl_file_path: str,
@@ -27,7 +27,7 @@ def apply(
     apply_live: bool,
     verify_boot: bool,
     check: bool,
-) -> dict[str, Any]:
+) -> SysctlApplied:
     """Carry out report["plan"] (its target, persist and raise_live decisions, made once in
     plan.plan); in check mode only say what would change."""
     plan = report["plan"]
@@ -47,7 +47,7 @@ def apply(
     result = live.raise_live(KEY, target, proc, planned=planned, read_only=read_only, check=check)
     after = boot.evaluate(KEY, root, sysctl_file_path, content if check and write else None)
     boot_ok = after["boot_value"] is not None and after["boot_value"] >= target
-    change = {
+    change: SysctlChange = {
         "file": sysctl_file_path,
         "file_action": "write" if write else "keep",
         "file_value_before": ours["value"],
@@ -65,24 +65,25 @@ def apply(
         "overridden_by": after["overridden_by"],
         "planned": after["planned"],
     }
-    return {
-        "changed": write or result.action == "raise",
-        "change": change,
-        "diff": {
+    diff: FileDiff | None = None
+    if write:
+        diff = {
             "before": old_text or "",
-            "after": content if write else (old_text or ""),
+            "after": content or "",
             "before_header": real,
             "after_header": real,
         }
-        if write
-        else None,
+    return {
+        "changed": write or result.action == "raise",
+        "change": change,
+        "diff": diff,
         "lines": _lines(change, result.message, check, verify_boot),
         "failed": verify_boot and not boot_ok,
         "boot_message": _boot_message(after, target, sysctl_file_path),
     }
 
 
-def _lines(change: dict[str, Any], live_msg: str, check: bool, verify_boot: bool) -> list[str]:
+def _lines(change: SysctlChange, live_msg: str, check: bool, verify_boot: bool) -> list[str]:
     would = "would " if check else ""
     c = change
     file_line = (

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 import tempfile
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..facts.boot import MARKER
 from ..facts.safe_open import read_text
 
+if TYPE_CHECKING:
+    from ..contracts import HostReport
 
-def render(report: dict[str, Any], hostname: str) -> str:
+
+def render(report: HostReport, hostname: str) -> str:
     """The file for this host's plan; the comments carry the model at the time of writing."""
     plan, model, kafka = report["plan"], report["model"], report["kafka"]
     who = (

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from .. import __version__, settings
-from ..contracts import as_json
+from ..contracts import HostReport
 from ..errors import InputError, VmtuneError
 from ..settings import SETTINGS
 from ..sizing.recommend import level_code
@@ -66,23 +66,21 @@ _OPTION_OF = {"warn_ratio": "--warn", "critical_ratio": "--critical"}
 
 def _inspect(
     args: argparse.Namespace, warn: Any, critical: Any, top_processes: int = 0
-) -> dict[str, Any]:
+) -> HostReport:
     from ..pipeline import inspect_host
 
     try:
-        return as_json(
-            inspect_host(
-                top_processes=top_processes,
-                pid=args.pid,
-                unit=args.unit,
-                server_properties=args.server_properties,
-                headroom=args.headroom,
-                floor=args.floor,
-                warn_ratio=warn,
-                critical_ratio=critical,
-                sysctl_file=args.sysctl_file,
-                leak_fraction=args.leak_fraction,
-            )
+        return inspect_host(
+            top_processes=top_processes,
+            pid=args.pid,
+            unit=args.unit,
+            server_properties=args.server_properties,
+            headroom=args.headroom,
+            floor=args.floor,
+            warn_ratio=warn,
+            critical_ratio=critical,
+            sysctl_file=args.sysctl_file,
+            leak_fraction=args.leak_fraction,
         )
     except InputError as e:
         # The settings speak Ansible variable names; here they are options.

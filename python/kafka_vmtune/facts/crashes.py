@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..errors import InputError
 from . import crash_sources
@@ -23,6 +23,7 @@ from .hs_err import ConsoleCrash, Fatal, HsErr, console_crashes, log_map_failure
 
 if TYPE_CHECKING:  # the contracts are types only: no TypedDict is built at import
     from ..contracts import Crash as CrashJSON
+    from ..contracts import Diagnosis
 
 MAP_COUNT = "vm.max_map_count"
 CAUSES = (MAP_COUNT, "heap", "native-memory", "signal", "unknown")
@@ -219,7 +220,7 @@ def diagnose(
     search: Sequence[str],
     since_seconds: float | None,
     brokers: dict[int, tuple[str, ...]] | None = None,
-) -> dict[str, Any]:
+) -> Diagnosis:
     """The `diagnose` report: schema 1, one entry per crash, plus where it looked.
     `brokers`: the caller's search of /proc for kafka.Kafka JVMs, when it made one."""
     for path in search:

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..facts.crashes import MAP_COUNT
 from .render import printable
 
+if TYPE_CHECKING:
+    from ..contracts import Diagnosis
 
-def exit_code(report: dict[str, Any]) -> int:
+
+def exit_code(report: Diagnosis) -> int:
     """0 no crash, 1 crashes of other causes, 2 a crash from vm.max_map_count."""
     causes = {k["cause"] for k in report["crashes"]}
     return 2 if MAP_COUNT in causes else 1 if causes else 0
 
 
-def render(report: dict[str, Any]) -> str:
+def render(report: Diagnosis) -> str:
     """The report for a terminal: one block per crash, then where it looked."""
     crashes = report["crashes"]
     by_limit = sum(1 for k in crashes if k["cause"] == MAP_COUNT)

@@ -10,9 +10,8 @@ import contextlib
 import os
 import tempfile
 from datetime import datetime
-from typing import Any
 
-from ..contracts import Crash
+from ..contracts import Crash, HostReport
 from ..errors import InputError
 
 LEVELS = {"ok": 0, "warn": 1, "critical": 2}
@@ -34,15 +33,14 @@ def _escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
 
 
-def metrics(report: dict[str, Any]) -> dict[str, int | float | None]:
-    maps = report["maps"] or {}
-    proc = report["process"] or {}
+def metrics(report: HostReport) -> dict[str, int | float | None]:
+    maps, proc = report["maps"], report["process"]
     return {
         "kafka_vmtune_max_map_count": report["sysctl"]["live"],
-        "kafka_vmtune_map_areas_used": maps.get("total"),
-        "kafka_vmtune_index_areas": maps.get("index_areas"),
-        "kafka_vmtune_leaked_areas": maps.get("leaked"),
-        "kafka_vmtune_threads": proc.get("threads"),
+        "kafka_vmtune_map_areas_used": maps["total"] if maps else None,
+        "kafka_vmtune_index_areas": maps["index_areas"] if maps else None,
+        "kafka_vmtune_leaked_areas": maps["leaked"] if maps else None,
+        "kafka_vmtune_threads": proc["threads"] if proc else None,
         "kafka_vmtune_required_areas": report["model"]["required"],
         "kafka_vmtune_recommended_max_map_count": report["recommendation"]["recommended"],
         "kafka_vmtune_status": LEVELS[report["status"]["level"]],
@@ -50,7 +48,7 @@ def metrics(report: dict[str, Any]) -> dict[str, int | float | None]:
     }
 
 
-def render(report: dict[str, Any]) -> str:
+def render(report: HostReport) -> str:
     """Exposition format; metrics unknown on this host (no broker) are left out."""
     values = metrics(report)
     pid = report["kafka"]["pid"]

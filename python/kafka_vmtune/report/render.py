@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
-from ..contracts import HostReport, Model, Plan, Sysctl
+from ..contracts import HostReport, Model, Plan, Recommendation, Status, Sysctl
 
 # Terminal width the text output fits; `--json` and the Markdown report keep everything.
 WIDTH = 120
@@ -120,7 +120,7 @@ def model_table(model: Model) -> str:
     return f"{body}\n{total}"
 
 
-def recommendation_text(rec: dict[str, Any]) -> str:
+def recommendation_text(rec: Recommendation) -> str:
     nofile = rec["nofile"]
     live = "unknown" if nofile["live"] is None else nofile["live"]
     return "\n".join(
@@ -143,7 +143,7 @@ def plan_text(plan: Plan) -> str:
     return "\n".join(lines)
 
 
-def status_text(status: dict[str, Any]) -> str:
+def status_text(status: Status) -> str:
     used = "n/a" if status["used"] is None else status["used"]
     head = f"status {status['level'].upper()}: used {used} / live {status['live']}"
     return "\n".join([head] + [f"  - {r}" for r in status["reasons"]])
@@ -166,16 +166,17 @@ def _sysctl_text(s: Sysctl) -> str:
     return "\n".join(lines)
 
 
-def host_report(report: dict[str, Any]) -> str:
-    """`kafka-vmtune inspect`: the host report as JSON (cli.main hands over its JSON form)."""
+def host_report(report: HostReport) -> str:
+    """`kafka-vmtune inspect`: the host report for a terminal."""
     k = report["kafka"]
     parts = [f"kafka-vmtune report for {report['hostname']} at {report['generated_at']}"]
     if k["found"]:
         leak = {True: "affected", False: "fixed", None: "unknown"}[k["leak_affected"]]
         proc = report["process"]
+        threads = proc["threads"] if proc else "?"
         parts.append(
             f"Kafka PID {k['pid']} version {k['version'] or 'unknown'} (KAFKA-19390 leak: {leak}),"
-            f" {proc['threads']} threads, config {k['server_properties'] or 'not found'}"
+            f" {threads} threads, config {k['server_properties'] or 'not found'}"
         )
         if k.get("other_pids"):
             parts.append(f"other Kafka processes: {k['other_pids']}")
