@@ -340,6 +340,16 @@ class HostEntry(TypedDict):
     change: ChangeRecord | None
 
 
+class WhatIfBroker(TypedDict):
+    """One broker of `kafka-vmtune whatif --json` (schema 2): whatif.calculate.BrokerWhatIf."""
+
+    broker: str
+    replicas: int
+    segments: int
+    model: Model
+    recommendation: Recommendation
+
+
 class Diagnosis(TypedDict):
     """What `kafka-vmtune diagnose --json` prints (schema 1): the crashes and where it looked."""
 

@@ -194,7 +194,7 @@ def _whatif_from_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_whatif(args: argparse.Namespace) -> int:
-    from ..report.render import plan_report
+    from ..report.render import whatif_report
     from ..whatif.calculate import whatif_from_dict
 
     given = [k for k, _ in _TOPIC_OPTIONS if getattr(args, k) is not None]
@@ -226,7 +226,7 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"schema": 2, "brokers": brokers}, indent=2))
     else:
-        print(plan_report(brokers))
+        print(whatif_report(brokers))
     return 0
 
 

@@ -1,13 +1,12 @@
-"""Plain-text tables for people: the host report and what-if plans."""
+"""Plain-text tables for people: the host report and the what-if."""
 
 from __future__ import annotations
 
 import textwrap
 import unicodedata
 from collections.abc import Sequence
-from typing import Any
 
-from ..contracts import HostReport, Model, Plan, Recommendation, Status, Sysctl
+from ..contracts import HostReport, Model, Plan, Recommendation, Status, Sysctl, WhatIfBroker
 
 # Terminal width the text output fits; `--json` and the Markdown report keep everything.
 WIDTH = 120
@@ -221,26 +220,26 @@ def host_report(report: HostReport) -> str:
     return fit("\n".join(parts))
 
 
-def plan_report(plans: Sequence[dict[str, Any]]) -> str:
+def whatif_report(brokers: Sequence[WhatIfBroker]) -> str:
     """Brokers with the same figures are shown once, as a class."""
-    classes: dict[tuple[int, int, int], list[dict[str, Any]]] = {}
-    for p in plans:
-        key = (p["replicas"], p["segments"], p["model"]["required"])
-        classes.setdefault(key, []).append(p)
+    classes: dict[tuple[int, int, int], list[WhatIfBroker]] = {}
+    for b in brokers:
+        key = (b["replicas"], b["segments"], b["model"]["required"])
+        classes.setdefault(key, []).append(b)
     rows = []
     for members in classes.values():
-        p = members[0]
+        first = members[0]
         names = ", ".join(m["broker"] for m in members[:4]) + (
             f" (+{len(members) - 4})" if len(members) > 4 else ""
         )
-        rec = p["recommendation"]
+        rec = first["recommendation"]
         rows.append(
             [
                 names,
-                p["replicas"],
-                p["segments"],
-                p["model"]["base"],
-                p["model"]["required"],
+                first["replicas"],
+                first["segments"],
+                first["model"]["base"],
+                first["model"]["required"],
                 rec["recommended"],
                 rec["nofile"]["recommended"],
             ]
@@ -252,7 +251,7 @@ def plan_report(plans: Sequence[dict[str, Any]]) -> str:
             right={1, 2, 3, 4, 5, 6},
         )
     ]
-    worst = max(plans, key=lambda p: p["model"]["required"])
+    worst = max(brokers, key=lambda b: b["model"]["required"])
     parts += ["", f"model of the busiest broker ({worst['broker']}):", model_table(worst["model"])]
     parts += ["", recommendation_text(worst["recommendation"])]
     return fit("\n".join(parts))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..facts.versions import resize_leak_affected
 from ..sizing.model import (
@@ -35,6 +35,9 @@ from ..sizing.recommend import (
 from .parse import WhatIfInput, parse_whatif
 from .placement import assign_replicas
 
+if TYPE_CHECKING:
+    from ..contracts import WhatIfBroker
+
 
 @dataclass(frozen=True)
 class BrokerWhatIf:
@@ -45,7 +48,7 @@ class BrokerWhatIf:
     recommendation: MapRecommendation
     nofile: NofileRecommendation
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> WhatIfBroker:
         return {
             "broker": self.name,
             "replicas": self.replicas,
