@@ -1,6 +1,6 @@
 """The defaults of Kafka and of the kernel that kafka-vmtune assumes when nothing sets them.
 
-One place: the model (sizing), the server.properties reader (facts.discovery) and the
+One place: the model (sizing), the server.properties reader (facts.broker_config) and the
 what-if (whatif) all take them from here. Standard library only (shipped to broker hosts).
 """
 
