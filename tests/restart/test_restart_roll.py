@@ -338,33 +338,3 @@ def test_the_quorum_is_read_only_once_the_metadata_lets_the_gate_pass(batch: int
     turns = {e.t for e in sim.log if "controlled shutdown" in e.what}  # stops at once: a batch
     assert len(turns) == (6 if batch == 1 else len(turns)) and len(turns) < 7
     assert len(hooks.reads) == len(turns)  # one read per gate: each passed on the poll that read it
-
-
-class _Ahead(RollHooks):
-    """Notes when the roll says a gate comes next, and what the cluster was then."""
-
-    def __init__(self, sim: SimCluster) -> None:
-        self.sim = sim
-        self.calls: list[tuple[int, tuple[int, ...], bool]] = []
-
-    def ahead(self, node_id: int) -> None:
-        stopped = tuple(self.sim.stops)
-        back = all(self.sim.brokers[n].registered for n in stopped)
-        self.calls.append((node_id, stopped, back))
-
-
-@pytest.mark.parametrize("batch", [1, None])
-def test_the_next_gate_is_announced_once_the_brokers_before_are_registered(
-    batch: int | None,
-) -> None:
-    sim = cluster(n=6)
-    hooks = _Ahead(sim)
-    roll(sim, sim, list(range(1, 7)), SETTINGS, sim.clock, hooks=hooks, batch=batch)
-    # The first broker of every turn but the first, in order, each announced before it was
-    # stopped and after every broker stopped so far was registered again.
-    firsts = [sim.stops[0]] + [n for n, _, _ in hooks.calls]
-    assert hooks.calls and len(set(firsts)) == len(firsts) and set(firsts) <= set(sim.stops)
-    for node, stopped, back in hooks.calls:
-        assert node not in stopped and back
-    if batch == 1:
-        assert firsts == sim.stops

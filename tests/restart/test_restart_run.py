@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-import threading
 from collections.abc import Mapping
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -18,10 +16,9 @@ from restart_helpers import SETTINGS
 from simulated import Faults, SimCluster, round_robin
 
 from kafka_vmtune.errors import InputError
-from kafka_vmtune.restart.admin import AdminError, QuorumState, Voter
 from kafka_vmtune.restart.decide import ALREADY_DONE
 from kafka_vmtune.restart.machine import ServiceController
-from kafka_vmtune.restart.run import AHEAD_MAX_AGE, BrokerHost, QuorumAdmin, RunOptions, run_roll
+from kafka_vmtune.restart.run import BrokerHost, RunOptions, run_roll
 
 IDS = [1, 2, 3]
 
@@ -162,84 +159,3 @@ def test_the_report_never_calls_restarted_a_broker_that_is_not_back(
     assert report["outcome"] == ("failed" if outcome.failed else "ok")  # type: ignore[attr-defined]
     assert not set(never_returns) & set(restarted)
     assert not [v for v in sim.violations if "stopped while" in v.what]
-
-
-QUORUM_HEADER = "NodeId LogEndOffset Lag LastFetchTimestamp LastCaughtUpTimestamp Status\n"
-HEALTHY_QUORUM = QUORUM_HEADER + "".join(
-    f"{n} 500 0 1000 1000 {'Leader' if n == 1 else 'Follower'}\n" for n in IDS
-)
-VOTER_3_LAGGING = HEALTHY_QUORUM.replace("3 500 0 1000 1000", "3 100 400 1000 1000")
-
-
-def quorum_roll(tmp: Path, ahead_reads: str) -> tuple[object, list[tuple[str, str]]]:
-    """A roll whose quorum command answers healthy at a gate and ahead_reads when read
-    ahead; returns the outcome and each reading (host, 'ahead' or 'gate')."""
-    sim = SimCluster.build(IDS, round_robin({"orders": 6}, IDS, 3), voters=IDS, catchup_delay=2.0)
-    reads: list[tuple[str, str]] = []
-
-    def run_on(host: str, command: str) -> tuple[int, str]:
-        assert command == "kafka-metadata-quorum.sh describe --replication"
-        ahead = threading.current_thread().name.startswith("kvt-quorum")
-        reads.append((host, "ahead" if ahead else "gate"))
-        return 0, ahead_reads if ahead else HEALTHY_QUORUM
-
-    outcome = run_roll(
-        hosts(),
-        options(
-            tmp,
-            quorum_command="kafka-metadata-quorum.sh describe --replication",
-            settings=replace(SETTINGS, controller_last=False),
-        ),
-        lambda host_of: dict.fromkeys(host_of, sim),
-        lambda: sim,
-        sim.clock,
-        run_on=run_on,
-    )
-    assert sim.stops == IDS
-    return outcome, reads
-
-
-def test_the_next_gates_quorum_is_read_while_the_broker_before_comes_back(
-    tmp_path: Path,
-) -> None:
-    outcome, reads = quorum_roll(tmp_path, HEALTHY_QUORUM)
-    assert not outcome.failed  # type: ignore[attr-defined]
-    # One reading per gate: the first when its gate asks, the others begun ahead and taken.
-    assert reads == [("b1", "gate"), ("b2", "ahead"), ("b3", "ahead")]
-
-
-def test_a_quorum_read_ahead_that_shows_a_voter_lagging_is_read_again_at_the_gate(
-    tmp_path: Path,
-) -> None:
-    outcome, reads = quorum_roll(tmp_path, VOTER_3_LAGGING)
-    assert not outcome.failed  # type: ignore[attr-defined]
-    assert reads == [
-        ("b1", "gate"),
-        ("b2", "ahead"),
-        ("b2", "gate"),
-        ("b3", "ahead"),
-        ("b3", "gate"),
-    ]
-
-
-HEALTHY = QuorumState(1, tuple(Voter(n, caught_up=True) for n in IDS))
-
-
-@pytest.mark.parametrize("flaw", ["older than the limit", "failed"])
-def test_a_quorum_reading_ahead_that_is_old_or_failed_is_read_again(flaw: str) -> None:
-    now = [100.0]
-    reads: list[str] = []
-
-    def read(node_id: int) -> QuorumState:
-        where = "ahead" if threading.current_thread().name.startswith("kvt-quorum") else "gate"
-        reads.append(where)
-        if where == "ahead" and flaw == "failed":
-            raise AdminError("kafka_vmtune_quorum_command on b2 failed: timed out")
-        return HEALTHY
-
-    admin = QuorumAdmin(cluster(), read, lambda: now[0])
-    admin.ahead(2)
-    admin.close()  # the reading has ended; only the clock moves on
-    now[0] += AHEAD_MAX_AGE + 0.1 if flaw == "older than the limit" else 0.0
-    admin.refresh(2)
-    assert reads == ["ahead", "gate"] and admin.quorum == HEALTHY

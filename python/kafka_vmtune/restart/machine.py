@@ -108,11 +108,6 @@ class RollHooks:
         costs seconds and the brokers' CPU."""
         return snapshot
 
-    def ahead(self, node_id: int) -> None:
-        """node_id's gate comes next: the broker before it is registered again. A hook may
-        begin reading what that gate will need (the quorum) while the broker before is
-        caught up and elected, instead of when the gate asks."""
-
     def began(self, node_id: int) -> None:
         """node_id's turn begins."""
 
@@ -470,7 +465,6 @@ def run_after_start(
     elect: bool = True,
     service: ServiceController | None = None,
     watch: ClusterWatch | None = None,
-    on_registered: Callable[[], None] | None = None,
 ) -> BrokerReport:
     """AWAIT_REGISTERED -> AWAIT_CAUGHT_UP -> ELECT -> VERIFY_LEADERS for a started broker.
 
@@ -479,7 +473,6 @@ def run_after_start(
     (check mode) stops after the catch-up and lists what would be elected. With service,
     a unit that fails or a process that exits while registering ends the wait at once;
     so does another broker or voter going down (watch, seeded by the gate).
-    on_registered runs once the broker is registered and unfenced (see RollHooks.ahead).
     """
     report = report or BrokerReport(node_id)
     give_up = (lambda: service.failure(node_id)) if service is not None else None
@@ -499,8 +492,6 @@ def run_after_start(
     report.note_wait("start", res.elapsed, res.first_reasons)
     if res.snapshot is None:
         raise _fail_after_start(report, res, settings, watch)
-    if on_registered is not None:
-        on_registered()
 
     report.phase = Phase.AWAIT_CAUGHT_UP.value
     res = wait_until(
@@ -631,11 +622,10 @@ def restart_broker(
     report: BrokerReport | None = None,
     node_ids: Collection[int] = (),
     hooks: RollHooks = NO_HOOKS,
-    then: int | None = None,
 ) -> BrokerReport:
     """The per-broker sequence: gate, stop, process exit, start, registered and unfenced,
     caught up, preferred election, leaders verified. Raises RestartError at the first
-    phase that fails; nothing after it runs. then: the broker whose gate comes next."""
+    phase that fails; nothing after it runs."""
     report = report or BrokerReport(node_id)
     watch = ClusterWatch(frozenset({node_id}))
     run_gate(
@@ -646,9 +636,7 @@ def restart_broker(
     report.phase = Phase.AWAIT_EXIT.value
     await_exit(service, node_id, settings, clock, report)
     report.timings["stop"] = clock.now() - began
-    return start_broker(
-        admin, service, node_id, settings, clock, report=report, watch=watch, ahead=(hooks, then)
-    )
+    return start_broker(admin, service, node_id, settings, clock, report=report, watch=watch)
 
 
 def start_broker(
@@ -660,33 +648,17 @@ def start_broker(
     *,
     report: BrokerReport | None = None,
     watch: ClusterWatch | None = None,
-    ahead: tuple[RollHooks, int | None] = (NO_HOOKS, None),
 ) -> BrokerReport:
     """Start the broker and see it back: registered and unfenced, caught up, preferred
     leaders elected and verified. The second half of restart_broker, and on its own the
-    recovery of a broker that is down (it died; nothing is stopped, so no gate).
-    ahead: the hooks to tell, once this broker is registered, whose gate comes next."""
+    recovery of a broker that is down (it died; nothing is stopped, so no gate)."""
     report = report or BrokerReport(node_id)
     began = clock.now()
     _service_call(service.start, node_id, Phase.START, report)
     report.timings["unit_start"] = clock.now() - began
     return run_after_start(
-        admin,
-        node_id,
-        settings,
-        clock,
-        report=report,
-        service=service,
-        watch=watch,
-        on_registered=_telling(*ahead),
+        admin, node_id, settings, clock, report=report, service=service, watch=watch
     )
-
-
-def _telling(hooks: RollHooks, then: int | None) -> Callable[[], None] | None:
-    """What tells the hooks that then's gate comes next (None: no broker follows)."""
-    if then is None:
-        return None
-    return lambda: hooks.ahead(then)
 
 
 def run_final_check(
@@ -774,17 +746,14 @@ def roll_turn(
     A broker in `down` (it died) is started instead: start_broker, the same after-start
     checks, no gate and no stop."""
     node, rest = remaining[0], list(remaining[1:])
-    then = rest[0] if rest else None
     if node in down:
-        report = start_broker(admin, service, node, settings, clock, ahead=(hooks, then))
+        report = start_broker(admin, service, node, settings, clock)
         report.outcome = "recovered"
         return Turn(node, rest, report)
     if settings.controller_last and rest and _active_controller(admin) == node:
         note = f"active controller is now broker {node}: restarting it last"
         return Turn(node, [*rest, node], None, note)
-    report = restart_broker(
-        admin, service, node, settings, clock, node_ids=node_ids, hooks=hooks, then=then
-    )
+    report = restart_broker(admin, service, node, settings, clock, node_ids=node_ids, hooks=hooks)
     return Turn(node, rest, report)
 
 
@@ -920,16 +889,7 @@ def _turn(
 ) -> list[BrokerReport] | str:
     """One turn: its brokers' reports, or the note that the controller moved onto it."""
     if len(todo) > 1:
-        return restart_batch(
-            admin,
-            service,
-            todo,
-            settings,
-            clock,
-            node_ids=node_ids,
-            hooks=hooks,
-            then=rest[0] if rest else None,
-        )
+        return restart_batch(admin, service, todo, settings, clock, node_ids=node_ids, hooks=hooks)
     hooks.began(todo[0])
     turn = roll_turn(
         admin, service, [todo[0], *rest], settings, clock, node_ids=node_ids, down=down, hooks=hooks
@@ -1011,12 +971,10 @@ def restart_batch(
     *,
     node_ids: Collection[int] = (),
     hooks: RollHooks = NO_HOOKS,
-    then: int | None = None,
 ) -> list[BrokerReport]:
     """A batch: one gate for all, stop all, every process exited, start all, then each one
     registered, caught up, elected and verified. A broker that fails does not stop the
-    others of its batch from being brought back and checked; then BatchFailedError.
-    then: the first broker of the next batch (told to the hooks once all are registered)."""
+    others of its batch from being brought back and checked; then BatchFailedError."""
     reports = {n: BrokerReport(n) for n in nodes}
     watch = ClusterWatch(frozenset(nodes))
 
@@ -1069,9 +1027,7 @@ def restart_batch(
         raise BatchFailedError(exc, list(reports.values())) from exc
     for r in reports.values():
         r.timings["stop"] = clock.now() - began
-    return _back_after_start(
-        admin, service, nodes, settings, clock, reports=reports, watch=watch, ahead=(hooks, then)
-    )
+    return _back_after_start(admin, service, nodes, settings, clock, reports=reports, watch=watch)
 
 
 def _back_after_start(
@@ -1083,7 +1039,6 @@ def _back_after_start(
     *,
     reports: dict[int, BrokerReport],
     watch: ClusterWatch,
-    ahead: tuple[RollHooks, int | None],
 ) -> list[BrokerReport]:
     """Start all, then see each one back; a failure does not stop the others' checks."""
     began = clock.now()
@@ -1099,15 +1054,7 @@ def _back_after_start(
             continue
         try:
             run_after_start(
-                admin,
-                n,
-                settings,
-                clock,
-                report=reports[n],
-                service=service,
-                watch=watch,
-                # The last one registered: the whole batch is (its checks run in turn).
-                on_registered=_telling(*ahead) if n == nodes[-1] else None,
+                admin, n, settings, clock, report=reports[n], service=service, watch=watch
             )
         except RestartError as exc:
             failures.append(exc)

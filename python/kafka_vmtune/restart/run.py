@@ -13,7 +13,6 @@ import math
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -242,70 +241,17 @@ def markdown(doc: Mapping[str, Any]) -> str:
 # -- the run -------------------------------------------------------------------------------
 
 
-# A quorum reading begun ahead of a gate (RollHooks.ahead) serves that gate only when it
-# began at most this long before and shows every voter caught up; otherwise the gate
-# reads afresh. A fresh reading (a JVM on the broker host) is itself 2-5 s old when parsed.
-AHEAD_MAX_AGE = 15.0
-
-
 class QuorumAdmin:
     """The admin, with the KRaft quorum read on a broker host (kafka_vmtune_quorum_command):
-    read when a gate asks (RollHooks.quorum), the last reading otherwise.
+    read when a gate asks (RollHooks.quorum), the last reading otherwise."""
 
-    ahead(node_id) begins node_id's reading in a background thread while the broker before
-    is still catching up and being elected, so the next gate need not wait for a JVM to
-    start (2-5 s per gate on the real cluster). Only a reading that lets the roll go on is
-    taken from ahead, and only a recent one: one that shows a voter lagging, failed, or
-    is older than AHEAD_MAX_AGE is read again, exactly as without the read-ahead."""
-
-    def __init__(
-        self,
-        inner: KafkaAdmin,
-        read: Callable[[int], QuorumState] | None,
-        now: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.inner, self._read, self._now = inner, read, now
+    def __init__(self, inner: KafkaAdmin, read: Callable[[int], QuorumState] | None) -> None:
+        self.inner, self._read = inner, read
         self.quorum: QuorumState | None = None
-        self._pool: ThreadPoolExecutor | None = None
-        self._ahead: dict[int, Future[tuple[QuorumState, float]]] = {}
-
-    def ahead(self, node_id: int) -> None:
-        read = self._read
-        if read is None or node_id in self._ahead:
-            return
-        if self._pool is None:  # one reader: at most one JVM at a time on the brokers
-            self._pool = ThreadPoolExecutor(1, thread_name_prefix="kvt-quorum")
-
-        def timed() -> tuple[QuorumState, float]:
-            began = self._now()  # its age counts from here: the cluster may change while it runs
-            return read(node_id), began
-
-        self._ahead[node_id] = self._pool.submit(timed)
 
     def refresh(self, node_id: int) -> None:
-        if self._read is None:
-            return
-        pending = self._ahead.pop(node_id, None)
-        if pending is not None:
-            try:
-                quorum, at = pending.result()
-            except Exception:  # the fresh read below meets it again and says so
-                quorum, at = None, 0.0
-            if (
-                quorum is not None
-                and quorum.voters
-                and all(v.caught_up for v in quorum.voters)
-                and self._now() - at <= AHEAD_MAX_AGE
-            ):
-                self.quorum = quorum
-                return
-        self.quorum = self._read(node_id)
-
-    def close(self) -> None:
-        """Wait for a reading still running (it holds a broker host's connection)."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None
+        if self._read is not None:
+            self.quorum = self._read(node_id)
 
     def snapshot(self) -> ClusterSnapshot:
         snap = self.inner.snapshot()
@@ -342,11 +288,6 @@ class _Recorder(RollHooks):
             return snapshot
         admin.refresh(node_id)
         return snapshot if admin.quorum is None else replace(snapshot, quorum=admin.quorum)
-
-    def ahead(self, node_id: int) -> None:
-        admin = self.run.admin
-        if isinstance(admin, QuorumAdmin):
-            admin.ahead(node_id)
 
     def began(self, node_id: int) -> None:
         self.began_at[node_id] = time.time()
@@ -594,7 +535,7 @@ def _execute(
     if options.quorum_command and run_on is not None:
         read = _quorum_reader(options, host_of, run_on)
     try:
-        run.admin = QuorumAdmin(connect(), read, clock.now)
+        run.admin = QuorumAdmin(connect(), read)
         if read is not None and options.settings.controller_last:
             run.admin.refresh(ids[0])  # the exact active controller, for the order
     except (AdminError, InputError) as exc:
@@ -621,9 +562,6 @@ def _execute(
     except InputError as exc:  # e.g. the quorum command's output was not a quorum
         run.write_report("failed")
         return _stopped(run, str(exc))
-    finally:  # before the hosts' tasks end: a reading ahead may be running on one
-        if isinstance(run.admin, QuorumAdmin):
-            run.admin.close()
     run.write_report("ok")
     run.write_state(completed=True)
     hosts_in_order = [host_of[n] for n in report.order]
