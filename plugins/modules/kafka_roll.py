@@ -35,11 +35,11 @@ options:
   report_dir: {description: Reports directory; the roll writes to its rolling-restart/ folder., type: path, required: true}
   required_process: {description: Process settings a restarted broker must show to count as done., type: dict, default: {}}
   roll_started_at: {description: Epoch seconds the roll began (resume point)., type: float}
-  quorum_command: {description: Prints kafka-metadata-quorum.sh describe --replication on a broker., type: str, default: ""}
+  quorum_command: {description: "Prints kafka-metadata-quorum.sh describe --replication on a broker (instead of DescribeQuorum).", type: str, default: ""}
   quorum_max_lag: {description: Max lag of a caught-up voter., type: int, default: 100}
   quorum_max_stale: {description: Seconds a voter's last catch-up may lag the leader's., type: float, default: 30.0}
   controller_last: {description: Restart the active controller last., type: bool, default: true}
-  require_quorum: {description: Block the gate when the quorum cannot be observed., type: bool, default: false}
+  require_quorum: {description: Block the gate when the quorum cannot be read., type: bool, default: false}
   controlled_shutdown_budget: {description: Warn when TimeoutStopSec is shorter (s)., type: float, default: 300.0}
   join_timeout: {description: Seconds for every host's task to join the coordinator., type: float, default: 120.0}
   batch:
@@ -55,6 +55,7 @@ options:
   request_timeout: {description: Seconds per admin request., type: float, default: 30.0}
 requirements:
   - confluent-kafka (on the control node)
+  - kafka-python (on the control node; DescribeQuorum, which confluent-kafka lacks)
 author: kafka-vmtune maintainers (!UNKNOWN)
 """
 

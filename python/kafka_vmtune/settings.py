@@ -194,7 +194,7 @@ ROLL_SETTINGS: dict[str, Setting] = dict(
            help="warn when the unit's TimeoutStopSec is shorter"),
         _s("restart_controller_last", "bool", True, help="restart the active controller last"),
         _s("restart_require_quorum", "bool", False,
-           help="block the gate when the KRaft quorum cannot be observed"),
+           help="block the gate when the KRaft quorum cannot be read"),
     ]
 )  # fmt: skip
 

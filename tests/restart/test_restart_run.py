@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,9 @@ from restart_helpers import SETTINGS
 from simulated import Faults, SimCluster, round_robin
 
 from kafka_vmtune.errors import InputError
+from kafka_vmtune.restart.admin import QuorumState
 from kafka_vmtune.restart.decide import ALREADY_DONE
+from kafka_vmtune.restart.kafka_quorum import QuorumUnavailableError
 from kafka_vmtune.restart.machine import ServiceController
 from kafka_vmtune.restart.run import BrokerHost, RunOptions, run_roll
 
@@ -159,3 +162,66 @@ def test_the_report_never_calls_restarted_a_broker_that_is_not_back(
     assert report["outcome"] == ("failed" if outcome.failed else "ok")  # type: ignore[attr-defined]
     assert not set(never_returns) & set(restarted)
     assert not [v for v in sim.violations if "stopped while" in v.what]
+
+
+class QuorumAnswering(SimCluster):
+    """The simulated cluster answering DescribeQuorum as ConfluentAdmin.read_quorum does
+    (kafka-python): its quorum now, or the error of a cluster whose quorum cannot be read."""
+
+    unreadable: str | None = None
+    reads: int = 0
+    closed: bool = False
+
+    def read_quorum(self) -> QuorumState:
+        if self.unreadable is not None:
+            raise QuorumUnavailableError(self.unreadable)
+        self.reads += 1
+        quorum = self.snapshot().quorum
+        assert quorum is not None
+        return quorum
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def quorum_cluster(unreadable: str | None = None) -> QuorumAnswering:
+    sim = QuorumAnswering.build(IDS, round_robin({"orders": 6, "payments": 3}, IDS, 3), voters=IDS)
+    sim.unreadable = unreadable
+    return sim
+
+
+def test_the_quorum_is_read_through_the_admin_at_every_gate_and_its_client_closed(
+    tmp_path: Path,
+) -> None:
+    sim = quorum_cluster()
+    outcome = run(sim, tmp_path)
+    assert not outcome.failed  # type: ignore[attr-defined]
+    assert sim.reads == 1 + len(IDS)  # the order's reading, then one per gate
+    assert sim.stops[-1] == 1 and sim.closed
+    assert not any("not read" in line for line in outcome.lines)  # type: ignore[attr-defined]
+
+
+def test_a_cluster_whose_quorum_cannot_be_read_rolls_on_partition_gates_and_says_so(
+    tmp_path: Path,
+) -> None:
+    sim = quorum_cluster("DescribeQuorum via sim failed: UnsupportedVersionError")
+    outcome = run(sim, tmp_path)
+    assert not outcome.failed  # type: ignore[attr-defined]
+    assert sorted(sim.stops) == IDS
+    assert (
+        "The KRaft quorum is not read (DescribeQuorum via sim failed: UnsupportedVersionError);"
+        " the gates check brokers and partitions only."
+    ) in outcome.lines  # type: ignore[attr-defined]
+
+
+def test_when_the_quorum_is_required_and_cannot_be_read_no_broker_is_stopped(
+    tmp_path: Path,
+) -> None:
+    sim = quorum_cluster(
+        "the client setting sasl.oauthbearer.config has no kafka-python equivalent"
+    )
+    outcome = run(sim, tmp_path, settings=replace(SETTINGS, require_quorum=True))
+    assert outcome.failed  # type: ignore[attr-defined]
+    assert sim.stops == []
+    assert "before any broker was stopped" in outcome.message  # type: ignore[attr-defined]
+    assert "sasl.oauthbearer.config" in outcome.message  # type: ignore[attr-defined]

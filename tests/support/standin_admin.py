@@ -26,7 +26,6 @@ from kafka_vmtune.restart.admin import (
     ClusterSnapshot,
     ElectionResult,
     PartitionState,
-    QuorumState,
     TopicPartition,
 )
 
@@ -38,11 +37,9 @@ class StandInAdmin:
         client_config: Mapping[str, Any] | None = None,
         *,
         request_timeout: float = 30.0,
-        quorum: QuorumState | None = None,
     ) -> None:
         ids = os.environ.get("KVT_STANDIN_BROKERS", "1,2,3")
         self.brokers = [int(i) for i in ids.split(",") if i.strip()]
-        self.quorum = quorum
         self.built = time.monotonic()
         self.snapshots = 0
         self.down = [
@@ -73,7 +70,6 @@ class StandInAdmin:
             partitions=partitions,
             default_min_isr=1,
             controller_id=self.brokers[0] if self.brokers else None,
-            quorum=self.quorum,
         )
 
     def elect_preferred(self, partitions: Sequence[TopicPartition]) -> list[ElectionResult]:

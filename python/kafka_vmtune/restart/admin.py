@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from ..errors import VmtuneError
 
@@ -107,6 +107,18 @@ class KafkaAdmin(Protocol):
         ...
 
 
+@runtime_checkable
+class QuorumSource(Protocol):
+    """An admin that can read the KRaft quorum itself (ConfluentAdmin, through kafka-python)."""
+
+    def read_quorum(self) -> QuorumState:
+        """The quorum now. Raises AdminError; kafka_quorum.QuorumUnavailableError when this
+        cluster's quorum cannot be read this way at all."""
+        ...
+
+    def close(self) -> None: ...
+
+
 # Kafka's answer when the preferred replica already leads: success for our purpose.
 ELECTION_NOT_NEEDED = "ELECTION_NOT_NEEDED"
 
@@ -143,6 +155,14 @@ def parse_quorum_replication(text: str, max_lag: int = 0, max_stale_ms: int = 30
             rows.append((int(row[i_id]), int(row[i_lag]), row[i_status], seen))
         except ValueError:
             raise AdminError(f"quorum replication line is not numeric: {' '.join(row)}") from None
+    return quorum_state(rows, max_lag, max_stale_ms)
+
+
+def quorum_state(
+    rows: Sequence[tuple[int, int, str, int | None]], max_lag: int, max_stale_ms: int
+) -> QuorumState:
+    """The rule for both ways of reading the quorum (the tool's output, the Admin API):
+    rows of (node id, lag, Leader | Follower | Observer, LastCaughtUpTimestamp in ms)."""
     leader = next((r for r in rows if r[2] == "Leader"), None)
     reference = leader[3] if leader is not None else None
     voters = []

@@ -6,8 +6,8 @@ replicas, ISR and leader. Not describe_cluster: the client sends it to the contr
 with the KRaft quorum gone it times out ("Timed out waiting for controller") exactly when
 the roll must see which brokers are out (a real cluster showed it);
 describe_configs gives each topic's effective min.insync.replicas; elect_leaders runs
-preferred elections. confluent-kafka 2.16 has no DescribeQuorum, so the KRaft quorum is
-only known when the caller passes it (see admin.parse_quorum_replication).
+preferred elections. confluent-kafka 2.16 has no DescribeQuorum: read_quorum asks it
+through kafka-python (restart.kafka_quorum) with the same servers and settings.
 
 Every call and every attribute read here is pinned by tests/restart/test_restart_contract.py
 against the installed library (no broker running): a client upgrade that changes an API
@@ -33,6 +33,7 @@ from .admin import (
     QuorumState,
     TopicPartition,
 )
+from .kafka_quorum import DescribeQuorumClient
 
 # client_config keys whose values are secrets (never in a message, log or repr).
 _SECRET_KEY = re.compile(r"password|secret|jaas|token|credential|key\b|\.key|pem", re.I)
@@ -68,7 +69,8 @@ class ConfluentAdmin:
         client_config: Mapping[str, Any] | None = None,
         *,
         request_timeout: float = 30.0,
-        quorum: QuorumState | None = None,
+        quorum_max_lag: int = 100,
+        quorum_max_stale_ms: int = 30000,
         config_refresh: float = 60.0,
     ) -> None:
         config = dict(client_config or {})
@@ -77,7 +79,13 @@ class ConfluentAdmin:
         ]
         self._bootstrap = bootstrap_servers
         self._timeout = request_timeout
-        self._quorum = quorum
+        self._quorum = DescribeQuorumClient(
+            bootstrap_servers,
+            config,
+            request_timeout=request_timeout,
+            max_lag=quorum_max_lag,
+            max_stale_ms=quorum_max_stale_ms,
+        )
         self._config_refresh = config_refresh
         self._min_isr: dict[str, int] = {}
         self._default_min_isr = 1
@@ -129,6 +137,16 @@ class ConfluentAdmin:
         except _ANSWERS as exc:
             raise self._error("listing the topics", exc) from None
 
+    def read_quorum(self) -> QuorumState:
+        """The KRaft quorum now (kafka_quorum: kafka-python; librdkafka has no DescribeQuorum)."""
+        try:
+            return self._quorum.read()
+        except AdminError as exc:
+            raise type(exc)(self._redact(str(exc))) from None
+
+    def close(self) -> None:
+        self._quorum.close()
+
     def snapshot(self) -> ClusterSnapshot:
         metadata = self.list_topics()
         try:
@@ -143,7 +161,6 @@ class ConfluentAdmin:
             min_isr=dict(self._min_isr),
             default_min_isr=self._default_min_isr,
             controller_id=controller,
-            quorum=self._quorum,
         )
 
     def refresh_min_isr(self, topics: Sequence[str], brokers: Sequence[int]) -> None:

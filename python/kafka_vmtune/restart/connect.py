@@ -13,7 +13,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from .admin import AdminError, KafkaAdmin, QuorumState
+from .admin import AdminError, KafkaAdmin
 from .confluent_admin import ConfluentAdmin
 
 TEST_ADMIN = "KAFKA_VMTUNE_TEST_ADMIN"
@@ -29,20 +29,23 @@ def connect(
     client_config: Mapping[str, Any] | None = None,
     *,
     request_timeout: float,
-    quorum: QuorumState | None = None,
+    quorum_max_lag: int = 100,
+    quorum_max_stale_ms: int = 30000,
 ) -> KafkaAdmin:
     """The admin for this cluster. Raises AdminError on a bad client setting or stand-in."""
     name = stand_in()
     if name is None:
         return ConfluentAdmin(
-            bootstrap_servers, client_config, request_timeout=request_timeout, quorum=quorum
+            bootstrap_servers,
+            client_config,
+            request_timeout=request_timeout,
+            quorum_max_lag=quorum_max_lag,
+            quorum_max_stale_ms=quorum_max_stale_ms,
         )
     module, _sep, attr = name.partition(":")
     try:
         factory = getattr(importlib.import_module(module), attr)
     except (ImportError, AttributeError, ValueError) as exc:
         raise AdminError(f"{TEST_ADMIN}={name!r} cannot be imported: {exc}") from None
-    admin: KafkaAdmin = factory(
-        bootstrap_servers, client_config, request_timeout=request_timeout, quorum=quorum
-    )
+    admin: KafkaAdmin = factory(bootstrap_servers, client_config, request_timeout=request_timeout)
     return admin

@@ -18,11 +18,19 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from .admin import AdminError, ClusterSnapshot, KafkaAdmin, QuorumState, parse_quorum_replication
+from .admin import (
+    AdminError,
+    ClusterSnapshot,
+    KafkaAdmin,
+    QuorumSource,
+    QuorumState,
+    parse_quorum_replication,
+)
 from .batches import batch_limit
 from .batches import describe as describe_batches
 from .batches import plan as plan_batches
 from .decide import Selection, decide
+from .kafka_quorum import QuorumUnavailableError
 from .machine import (
     Clock,
     RestartError,
@@ -242,16 +250,37 @@ def markdown(doc: Mapping[str, Any]) -> str:
 
 
 class QuorumAdmin:
-    """The admin, with the KRaft quorum read on a broker host (kafka_vmtune_quorum_command):
-    read when a gate asks (RollHooks.quorum), the last reading otherwise."""
+    """The admin, with the KRaft quorum: read through the admin (DescribeQuorum), or on a
+    broker host (kafka_vmtune_quorum_command), when a gate asks (RollHooks.quorum); the last
+    reading otherwise.
 
-    def __init__(self, inner: KafkaAdmin, read: Callable[[int], QuorumState] | None) -> None:
-        self.inner, self._read = inner, read
+    A cluster whose quorum cannot be read this way at all (ZooKeeper, no DESCRIBE on
+    CLUSTER, a security setting kafka-python lacks) rolls with the broker and partition
+    gates only and says so through `unavailable`; without it (the quorum is required) the
+    error stands, and the gate waits and then stops naming it."""
+
+    def __init__(
+        self,
+        inner: KafkaAdmin,
+        read: Callable[[int], QuorumState] | None,
+        unavailable: Callable[[str], None] | None = None,
+    ) -> None:
+        self.inner, self._read, self._unavailable = inner, read, unavailable
         self.quorum: QuorumState | None = None
 
     def refresh(self, node_id: int) -> None:
-        if self._read is not None:
+        if self._read is None:
+            return
+        try:
             self.quorum = self._read(node_id)
+        except QuorumUnavailableError as exc:
+            if self._unavailable is None:
+                raise
+            self._read, self.quorum = None, None
+            self._unavailable(
+                f"The KRaft quorum is not read ({exc}); "
+                "the gates check brokers and partitions only."
+            )
 
     def snapshot(self) -> ClusterSnapshot:
         snap = self.inner.snapshot()
@@ -531,11 +560,15 @@ def _execute(
 ) -> Outcome:
     """Connect, roll, and close the state file and the report whatever happens."""
     options, host_of = run.options, run.host_of
-    read = None
-    if options.quorum_command and run_on is not None:
-        read = _quorum_reader(options, host_of, run_on)
     try:
-        run.admin = QuorumAdmin(connect(), read)
+        inner = connect()
+        read: Callable[[int], QuorumState] | None = None
+        if options.quorum_command and run_on is not None:
+            read = _quorum_reader(options, host_of, run_on)
+        elif isinstance(inner, QuorumSource):
+            read = _through(inner)
+        required = options.settings.require_quorum
+        run.admin = QuorumAdmin(inner, read, None if required else run.lines.append)
         if read is not None and options.settings.controller_last:
             run.admin.refresh(ids[0])  # the exact active controller, for the order
     except (AdminError, InputError) as exc:
@@ -562,6 +595,9 @@ def _execute(
     except InputError as exc:  # e.g. the quorum command's output was not a quorum
         run.write_report("failed")
         return _stopped(run, str(exc))
+    finally:
+        if isinstance(inner, QuorumSource):
+            inner.close()
     run.write_report("ok")
     run.write_state(completed=True)
     hosts_in_order = [host_of[n] for n in report.order]
@@ -587,6 +623,11 @@ def _stopped(run: _Run, why: str) -> Outcome:
     run.lines.append(message)
     restarted = [r["host"] for r in run.records if r["outcome"] == "restarted"]
     return Outcome(run.lines, True, message, restarted, run.report_path)
+
+
+def _through(source: QuorumSource) -> Callable[[int], QuorumState]:
+    """The quorum through the admin itself (DescribeQuorum): any broker answers for all."""
+    return lambda _node_id: source.read_quorum()
 
 
 def _quorum_reader(
