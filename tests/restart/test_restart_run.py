@@ -222,6 +222,6 @@ def test_when_the_quorum_is_required_and_cannot_be_read_no_broker_is_stopped(
     )
     outcome = run(sim, tmp_path, settings=replace(SETTINGS, require_quorum=True))
     assert outcome.failed  # type: ignore[attr-defined]
-    assert sim.stops == []
+    assert sim.stops == [] and sim.closed
     assert "before any broker was stopped" in outcome.message  # type: ignore[attr-defined]
     assert "sasl.oauthbearer.config" in outcome.message  # type: ignore[attr-defined]

@@ -560,6 +560,7 @@ def _execute(
 ) -> Outcome:
     """Connect, roll, and close the state file and the report whatever happens."""
     options, host_of = run.options, run.host_of
+    inner: KafkaAdmin | None = None
     try:
         inner = connect()
         read: Callable[[int], QuorumState] | None = None
@@ -572,6 +573,8 @@ def _execute(
         if read is not None and options.settings.controller_last:
             run.admin.refresh(ids[0])  # the exact active controller, for the order
     except (AdminError, InputError) as exc:
+        if isinstance(inner, QuorumSource):
+            inner.close()
         run.order = ids
         run.write_state(completed=False)
         run.write_report("failed")
