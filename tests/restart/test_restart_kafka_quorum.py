@@ -164,3 +164,74 @@ def test_a_voter_that_stopped_fetching_is_not_caught_up_though_its_lag_is_zero()
 def test_an_answer_that_is_not_a_quorum_is_an_admin_error(broken: dict[str, Any]) -> None:
     with pytest.raises(AdminError, match="DescribeQuorum"):
         quorum_from_response(broken, 100, 30000)
+
+
+def keys(doc: Any) -> set[str]:
+    """Every key of a nested answer, as dotted paths (lists looked into)."""
+    found: set[str] = set()
+    if isinstance(doc, dict):
+        for key, value in doc.items():
+            found.add(key)
+            found |= {f"{key}.{k}" for k in keys(value)}
+    elif isinstance(doc, list):
+        for item in doc:
+            found |= keys(item)
+    return found
+
+
+def test_the_answer_is_read_as_the_installed_kafka_python_shapes_it() -> None:
+    """The answer's shape comes from kafka-python's own DescribeQuorumResponse (version 2,
+    Kafka 3.9+), encoded and decoded by the library: the answers above have its keys, and
+    what it decodes is read as a quorum. describe_metadata_quorum takes no argument."""
+    import inspect
+    import uuid
+
+    from kafka.protocol.admin.cluster import DescribeQuorumResponse as Response
+
+    partition_type = Response.TopicData.PartitionData
+    voter = partition_type.ReplicaState
+
+    def state(node: int, end: int) -> Any:
+        return voter(
+            replica_id=node,
+            replica_directory_id=uuid.UUID(int=node),
+            log_end_offset=end,
+            last_fetch_timestamp=NOW_MS,
+            last_caught_up_timestamp=NOW_MS,
+        )
+
+    built = Response(
+        version=2,
+        error_code=0,
+        error_message=None,
+        topics=[
+            Response.TopicData(
+                topic_name="__cluster_metadata",
+                partitions=[
+                    partition_type(
+                        partition_index=0,
+                        error_code=0,
+                        error_message=None,
+                        leader_id=2,
+                        leader_epoch=3,
+                        high_watermark=5100,
+                        current_voters=[state(1, 5100), state(2, 5100), state(3, 4000)],
+                        observers=[state(4, 10)],
+                    )
+                ],
+            )
+        ],
+        nodes=[],
+    )
+    decoded = Response.decode(built.encode(), version=2).to_dict()
+    # The client turns error_code/error_message into `error`; the rest is the schema's.
+    library = keys(decoded) | {"topics.partitions.error"}
+    assert keys(answer([(1, 5100, NOW_MS)])) <= library
+    quorum = quorum_from_response(decoded, 100, 30000)
+    assert quorum.leader_id == 2
+    assert [(v.node_id, v.caught_up) for v in quorum.voters] == [(1, True), (2, True), (3, False)]
+    assert not [
+        p
+        for p in inspect.signature(KafkaAdminClient.describe_metadata_quorum).parameters.values()
+        if p.name != "self" and p.default is inspect.Parameter.empty
+    ]
