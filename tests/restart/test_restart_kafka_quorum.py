@@ -86,7 +86,7 @@ def test_an_unreachable_cluster_fails_like_the_library_in_bounded_time() -> None
     admin = ConfluentAdmin(bootstrap, SASL, request_timeout=1)
     started = time.monotonic()
     with pytest.raises(AdminError) as info:
-        admin.read_quorum()
+        admin.read_quorum(100, 30000)
     assert time.monotonic() - started < 10
     message = str(info.value)
     assert not isinstance(info.value, QuorumUnavailableError), message  # retried at the gate
@@ -109,6 +109,10 @@ def test_the_roll_client_settings_become_kafka_pythons_own() -> None:
 
     produced = {name for name, _ in kafka_quorum._TRANSLATED.values()}
     assert produced <= set(KafkaAdminClient.DEFAULT_CONFIG)
+    # The errors that make the quorum unavailable, named as the installed library names them.
+    import kafka.errors
+
+    assert all(isinstance(getattr(kafka.errors, n, None), type) for n in kafka_quorum._UNAVAILABLE)
 
 
 def test_a_security_setting_kafka_python_lacks_makes_the_quorum_unreadable_not_less_safe() -> None:
@@ -124,7 +128,7 @@ def test_a_security_setting_kafka_python_lacks_makes_the_quorum_unreadable_not_l
                 "enable.sasl.oauthbearer.unsecure.jwt": True,
             },
             request_timeout=1,
-        ).read_quorum()
+        ).read_quorum(100, 30000)
 
 
 def test_voters_are_caught_up_by_the_rule_the_tools_output_is_read_with() -> None:
