@@ -142,17 +142,6 @@ def _execute(action: ActionBase, command: str) -> tuple[int, str]:
     return int(res.get("rc", 1)), text.strip()
 
 
-def _admin(p: Mapping[str, Any]) -> Any:
-    """The roll's Kafka admin (confluent-kafka; DescribeQuorum through kafka-python)."""
-    return connect(
-        p["bootstrap_servers"],
-        p["client_config"],
-        request_timeout=p["request_timeout"],
-        quorum_max_lag=p["quorum_max_lag"],
-        quorum_max_stale_ms=int(p["quorum_max_stale"] * 1000),
-    )
-
-
 class ActionModule(ActionBase):  # type: ignore[misc]  # ansible-core has no type hints
     TRANSFERS_FILES = False
     _supports_check_mode = True  # check mode decides and says, nothing is touched
@@ -306,7 +295,9 @@ class ActionModule(ActionBase):  # type: ignore[misc]  # ansible-core has no typ
                 hosts,
                 options,
                 services,
-                lambda: _admin(p),
+                lambda: connect(
+                    p["bootstrap_servers"], p["client_config"], request_timeout=p["request_timeout"]
+                ),
                 SystemClock(),
                 run_on=lambda h, command: agents[h].run(command),
             )

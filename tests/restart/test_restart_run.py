@@ -172,7 +172,7 @@ class QuorumAnswering(SimCluster):
     reads: int = 0
     closed: bool = False
 
-    def read_quorum(self) -> QuorumState:
+    def read_quorum(self, max_lag: int, max_stale_ms: int) -> QuorumState:
         if self.unreadable is not None:
             raise QuorumUnavailableError(self.unreadable)
         self.reads += 1

@@ -111,9 +111,10 @@ class KafkaAdmin(Protocol):
 class QuorumSource(Protocol):
     """An admin that can read the KRaft quorum itself (ConfluentAdmin, through kafka-python)."""
 
-    def read_quorum(self) -> QuorumState:
-        """The quorum now. Raises AdminError; kafka_quorum.QuorumUnavailableError when this
-        cluster's quorum cannot be read this way at all."""
+    def read_quorum(self, max_lag: int, max_stale_ms: int) -> QuorumState:
+        """The quorum now, judged by quorum_state(max_lag, max_stale_ms). Raises AdminError;
+        kafka_quorum.QuorumUnavailableError when this cluster's quorum cannot be read this
+        way at all."""
         ...
 
     def close(self) -> None: ...

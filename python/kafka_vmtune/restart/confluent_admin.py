@@ -69,8 +69,6 @@ class ConfluentAdmin:
         client_config: Mapping[str, Any] | None = None,
         *,
         request_timeout: float = 30.0,
-        quorum_max_lag: int = 100,
-        quorum_max_stale_ms: int = 30000,
         config_refresh: float = 60.0,
     ) -> None:
         config = dict(client_config or {})
@@ -80,11 +78,7 @@ class ConfluentAdmin:
         self._bootstrap = bootstrap_servers
         self._timeout = request_timeout
         self._quorum = DescribeQuorumClient(
-            bootstrap_servers,
-            config,
-            request_timeout=request_timeout,
-            max_lag=quorum_max_lag,
-            max_stale_ms=quorum_max_stale_ms,
+            bootstrap_servers, config, request_timeout=request_timeout
         )
         self._config_refresh = config_refresh
         self._min_isr: dict[str, int] = {}
@@ -137,10 +131,10 @@ class ConfluentAdmin:
         except _ANSWERS as exc:
             raise self._error("listing the topics", exc) from None
 
-    def read_quorum(self) -> QuorumState:
+    def read_quorum(self, max_lag: int, max_stale_ms: int) -> QuorumState:
         """The KRaft quorum now (kafka_quorum: kafka-python; librdkafka has no DescribeQuorum)."""
         try:
-            return self._quorum.read()
+            return self._quorum.read(max_lag, max_stale_ms)
         except AdminError as exc:
             raise type(exc)(self._redact(str(exc))) from None
 

@@ -29,19 +29,11 @@ def connect(
     client_config: Mapping[str, Any] | None = None,
     *,
     request_timeout: float,
-    quorum_max_lag: int = 100,
-    quorum_max_stale_ms: int = 30000,
 ) -> KafkaAdmin:
     """The admin for this cluster. Raises AdminError on a bad client setting or stand-in."""
     name = stand_in()
     if name is None:
-        return ConfluentAdmin(
-            bootstrap_servers,
-            client_config,
-            request_timeout=request_timeout,
-            quorum_max_lag=quorum_max_lag,
-            quorum_max_stale_ms=quorum_max_stale_ms,
-        )
+        return ConfluentAdmin(bootstrap_servers, client_config, request_timeout=request_timeout)
     module, _sep, attr = name.partition(":")
     try:
         factory = getattr(importlib.import_module(module), attr)

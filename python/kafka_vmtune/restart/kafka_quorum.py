@@ -6,7 +6,7 @@ milliseconds to any broker, which forwards it to the active controller. Without 
 gate started kafka-metadata-quorum.sh, a JVM, on a broker host (2-5 s on the real
 cluster, CPU taken from the brokers while clients produce).
 
-The roll has one client configuration, in librdkafka's words (kafka_vmtune_admin_config);
+The roll has one client configuration, in librdkafka's words (kafka_vmtune_client_config);
 the settings that decide how to reach and authenticate are translated here. A security
 setting kafka-python cannot take makes the quorum unreadable this way (QuorumUnavailableError),
 never a connection with less security than the operator asked for.
@@ -113,12 +113,10 @@ class DescribeQuorumClient:
         client_config: Mapping[str, Any] | None,
         *,
         request_timeout: float,
-        max_lag: int,
-        max_stale_ms: int,
     ) -> None:
         self._bootstrap = bootstrap_servers
         # A setting kafka-python lacks is told at the first reading, not when the roll's
-        # admin is built: the roll may go on without the quorum (run._api_reader).
+        # admin is built: the roll may go on without the quorum (run.QuorumAdmin.refresh).
         self._unusable: QuorumUnavailableError | None = None
         self._options: dict[str, Any] = {}
         try:
@@ -126,10 +124,9 @@ class DescribeQuorumClient:
         except QuorumUnavailableError as exc:
             self._unusable = exc
         self._timeout_ms = max(1000, int(request_timeout * 1000))
-        self._max_lag, self._max_stale_ms = max_lag, max_stale_ms
         self._client: Any = None
 
-    def read(self) -> QuorumState:
+    def read(self, max_lag: int, max_stale_ms: int) -> QuorumState:
         if self._unusable is not None:
             raise self._unusable
         try:
@@ -147,7 +144,7 @@ class DescribeQuorumClient:
             name = type(exc).__name__
             kind = QuorumUnavailableError if name in _UNAVAILABLE else AdminError
             raise kind(f"DescribeQuorum via {self._bootstrap} failed: {name}: {exc}") from None
-        return quorum_from_response(response, self._max_lag, self._max_stale_ms)
+        return quorum_from_response(response, max_lag, max_stale_ms)
 
     def _build(self) -> Any:
         from kafka.admin import KafkaAdminClient

@@ -8,6 +8,7 @@ tests call it with the simulated cluster. Nothing of the roll is decided in the 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -558,49 +559,46 @@ def _execute(
     run_on: Callable[[str, str], tuple[int, str]] | None,
     batch: tuple[int | None, dict[int, str]] = (1, {}),
 ) -> Outcome:
-    """Connect, roll, and close the state file and the report whatever happens."""
+    """Connect, roll, and close the state file, the report and the admin whatever happens."""
     options, host_of = run.options, run.host_of
-    inner: KafkaAdmin | None = None
-    try:
-        inner = connect()
-        read: Callable[[int], QuorumState] | None = None
-        if options.quorum_command and run_on is not None:
-            read = _quorum_reader(options, host_of, run_on)
-        elif isinstance(inner, QuorumSource):
-            read = _through(inner)
-        required = options.settings.require_quorum
-        run.admin = QuorumAdmin(inner, read, None if required else run.lines.append)
-        if read is not None and options.settings.controller_last:
-            run.admin.refresh(ids[0])  # the exact active controller, for the order
-    except (AdminError, InputError) as exc:
-        if isinstance(inner, QuorumSource):
-            inner.close()
-        run.order = ids
-        run.write_state(completed=False)
-        run.write_report("failed")
-        return _stopped(run, f"before any broker was stopped: {exc}")
-    recorder = _Recorder(run)
-    try:
-        report = roll(
-            run.admin,
-            run.fleet,
-            ids,
-            options.settings,
-            clock,
-            down=down,
-            hooks=recorder,
-            batch=batch[0],
-            racks=batch[1],
-        )
-    except RollFailedError as exc:
-        run.write_report("failed")
-        return _stopped(run, _where(exc.cause, host_of) + str(exc.cause))
-    except InputError as exc:  # e.g. the quorum command's output was not a quorum
-        run.write_report("failed")
-        return _stopped(run, str(exc))
-    finally:
-        if isinstance(inner, QuorumSource):
-            inner.close()
+    with contextlib.ExitStack() as opened:
+        try:
+            inner = connect()
+            if isinstance(inner, QuorumSource):
+                opened.callback(inner.close)
+            read: Callable[[int], QuorumState] | None = None
+            if options.quorum_command and run_on is not None:
+                read = _quorum_reader(options, host_of, run_on)
+            elif isinstance(inner, QuorumSource):
+                read = _through(inner, options)
+            required = options.settings.require_quorum
+            run.admin = QuorumAdmin(inner, read, None if required else run.lines.append)
+            if read is not None and options.settings.controller_last:
+                run.admin.refresh(ids[0])  # the exact active controller, for the order
+        except (AdminError, InputError) as exc:
+            run.order = ids
+            run.write_state(completed=False)
+            run.write_report("failed")
+            return _stopped(run, f"before any broker was stopped: {exc}")
+        recorder = _Recorder(run)
+        try:
+            report = roll(
+                run.admin,
+                run.fleet,
+                ids,
+                options.settings,
+                clock,
+                down=down,
+                hooks=recorder,
+                batch=batch[0],
+                racks=batch[1],
+            )
+        except RollFailedError as exc:
+            run.write_report("failed")
+            return _stopped(run, _where(exc.cause, host_of) + str(exc.cause))
+        except InputError as exc:  # e.g. the quorum command's output was not a quorum
+            run.write_report("failed")
+            return _stopped(run, str(exc))
     run.write_report("ok")
     run.write_state(completed=True)
     hosts_in_order = [host_of[n] for n in report.order]
@@ -628,9 +626,9 @@ def _stopped(run: _Run, why: str) -> Outcome:
     return Outcome(run.lines, True, message, restarted, run.report_path)
 
 
-def _through(source: QuorumSource) -> Callable[[int], QuorumState]:
+def _through(source: QuorumSource, options: RunOptions) -> Callable[[int], QuorumState]:
     """The quorum through the admin itself (DescribeQuorum): any broker answers for all."""
-    return lambda _node_id: source.read_quorum()
+    return lambda _node_id: source.read_quorum(options.quorum_max_lag, options.quorum_max_stale_ms)
 
 
 def _quorum_reader(
