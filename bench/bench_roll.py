@@ -17,12 +17,16 @@ registration + catch-up, from the roll report; total = first gate to last electi
 same run, under the same client load (a producer with acks=all and a consumer), the same
 cluster is then rolled the naive way (`systemctl restart` per broker, a fixed 20 s sleep,
 no gate, no election); both are printed side by side: roll time, produce errors, p99 and
-max produce latency during the roll, moments below min.insync.replicas, partitions on
-their preferred leader at the end, leaders per broker. Between the two, the same roll runs
-once more with the control node's processes at nice 19 (what of the latency is this 2-core
-machine's control node), and each roll then prints its timeline: acknowledged messages,
-p99 and max produce latency per second, beside the phases each broker began in it.
+max produce latency during the roll, p99 from the first gate (the roll proper, without
+the playbook before it), moments below min.insync.replicas, leadership moves of the test
+topic's partitions, partitions on their preferred leader at the end, leaders per broker.
+Between the two, the same roll runs once more with the control node's processes at nice 19
+(what of the latency is this 2-core machine's control node), and each roll then prints its
+timeline: acknowledged messages, p99 and max produce latency per second, beside the phases
+each broker began in it and the leadership moves seen.
 --six rolls molecule/kafka_cluster6 one broker at a time and in auto batches, likewise.
+--moves prints what one leadership move costs the clients, by its kind (a controlled
+shutdown; a preferred election at once or 30/60 s after the broker caught up).
 Simulated: tests/support/simulated.py on a virtual clock with per-broker durations of
 a production-sized broker; bare = its stop + start + catch-up delays; total = roll() time.
 """
@@ -30,12 +34,14 @@ a production-sized broker; bare = its stop + start + catch-up delays; total = ro
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +49,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "python"))
 sys.path.insert(0, str(REPO / "tests" / "support"))
+sys.path.insert(0, str(REPO / "tests" / "kafka"))  # the real modes' cluster and client load
 
 from simulated import SimCluster, round_robin  # noqa: E402
 
@@ -141,35 +148,40 @@ def simulated_batches(brokers: int = 30, poll: float = 1.0) -> tuple[float, floa
     return times[0], times[1], plan
 
 
+@contextlib.contextmanager
+def cluster_up(
+    prefix: str, scenario: str = "kafka_cluster", timeout: int = 1800
+) -> Iterator[tuple[dict[str, str], Path]]:
+    """A created and prepared Molecule scenario, destroyed afterwards whatever happened:
+    (its environment, the Molecule log in a private directory that also takes the reports)."""
+    from kafka_helpers import molecule_env, prepared
+
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        env = molecule_env(Path(tmp))
+        log = Path(tmp) / "molecule.log"
+        with prepared(scenario, env, log, timeout):
+            yield env, log
+
+
 def real() -> Result:
     """Roll molecule/kafka_cluster through tune-vm.yml (policy always) under client load,
     then roll the same cluster the naive way under the same load; print both side by side."""
-    sys.path.insert(0, str(REPO / "tests" / "kafka"))
-    from kafka_helpers import HOSTS, bootstrap_servers, molecule, molecule_env
+    from kafka_helpers import HOSTS, bootstrap_servers, molecule
 
-    with tempfile.TemporaryDirectory(prefix="kvt-bench-roll-") as tmp:
-        env = molecule_env(Path(tmp))
-        log = Path(tmp) / "molecule.log"
-        molecule("destroy", env, log)
-        try:
-            for action in ("create", "prepare"):
-                if molecule(action, env, log) != 0:
-                    sys.exit(f"molecule {action} failed: see {log}")
-            bootstrap = bootstrap_servers(env)
-            reports = Path(tmp) / "rolling-restart"
-            ours = under_load(bootstrap, lambda: molecule("converge", env, log) == 0)
-            brokers = roll_brokers(reports)
-            ours["events"] = roll_events(brokers)
-            # The same roll with the control node's processes (Ansible, the roll, the admin
-            # client, the quorum reads it starts) at nice 19: what is left of the latency
-            # spikes is the brokers' own work, not this 2-core machine's control node.
-            niced = under_load(bootstrap, lambda: molecule("converge", env, log, prefix=NICE) == 0)
-            niced["events"] = roll_events(roll_brokers(reports))
-            naive_events: list[tuple[float, str]] = []
-            naive = under_load(bootstrap, lambda: naive_roll(HOSTS, env, naive_events))
-            naive["events"] = naive_events
-        finally:
-            molecule("destroy", env, log)
+    with cluster_up("kvt-bench-roll-") as (env, log):
+        bootstrap = bootstrap_servers(env)
+        reports = log.parent / "rolling-restart"
+        ours = under_load(bootstrap, lambda: molecule("converge", env, log) == 0)
+        brokers = roll_brokers(reports)
+        ours["events"] = roll_events(brokers)
+        # The same roll with the control node's processes (Ansible, the roll, the admin
+        # client, the quorum reads it starts) at nice 19: what is left of the latency
+        # spikes is the brokers' own work, not this 2-core machine's control node.
+        niced = under_load(bootstrap, lambda: molecule("converge", env, log, prefix=NICE) == 0)
+        niced["events"] = roll_events(roll_brokers(reports))
+        naive_events: list[tuple[float, str]] = []
+        naive = under_load(bootstrap, lambda: naive_roll(HOSTS, env, naive_events))
+        naive["events"] = naive_events
     rolls = (
         ("kafka-vmtune roll", ours),
         ("same, control node nice 19", niced),
@@ -194,30 +206,20 @@ def real() -> Result:
 def real_six() -> tuple[float, float]:
     """molecule/kafka_cluster6 (six nodes, three racks) rolled one at a time, then in auto
     batches, under the same client load; both printed side by side. (serial s, batched s)."""
-    sys.path.insert(0, str(REPO / "tests" / "kafka"))
-    from kafka_helpers import SIX_HOSTS, SIX_NETWORK, SIX_SCENARIO, molecule, molecule_env
+    from kafka_helpers import SIX_HOSTS, SIX_NETWORK, SIX_SCENARIO, molecule
 
-    with tempfile.TemporaryDirectory(prefix="kvt-bench-roll6-") as tmp:
-        env = molecule_env(Path(tmp))
-        log = Path(tmp) / "molecule.log"
-        molecule("destroy", env, log, scenario=SIX_SCENARIO)
-        try:
-            for action in ("create", "prepare"):
-                if molecule(action, env, log, timeout=2400, scenario=SIX_SCENARIO) != 0:
-                    sys.exit(f"molecule {action} failed: see {log}")
-            bootstrap = bootstrap_servers_six(env, SIX_HOSTS, SIX_NETWORK)
-            rolls = {}
-            for label, batch in (("serial (batch 1)", "1"), ("batched (auto)", "auto")):
-                run_env = dict(env, KVT_RESTART_BATCH=batch)
-                rolls[label] = under_load(
-                    bootstrap,
-                    lambda e=run_env: (
-                        molecule("converge", e, log, timeout=2400, scenario=SIX_SCENARIO) == 0
-                    ),
-                )
-                rolls[label]["events"] = roll_events(roll_brokers(Path(tmp) / "rolling-restart"))
-        finally:
-            molecule("destroy", env, log, scenario=SIX_SCENARIO)
+    with cluster_up("kvt-bench-roll6-", SIX_SCENARIO, timeout=2400) as (env, log):
+        bootstrap = bootstrap_servers_six(env, SIX_HOSTS, SIX_NETWORK)
+        rolls = {}
+        for label, batch in (("serial (batch 1)", "1"), ("batched (auto)", "auto")):
+            run_env = dict(env, KVT_RESTART_BATCH=batch)
+            rolls[label] = under_load(
+                bootstrap,
+                lambda e=run_env: (
+                    molecule("converge", e, log, timeout=2400, scenario=SIX_SCENARIO) == 0
+                ),
+            )
+            rolls[label]["events"] = roll_events(roll_brokers(log.parent / "rolling-restart"))
     print(impact_table(*rolls.items()))
     for label, r in rolls.items():
         print(f"\n{label}: produce latency per second beside the roll's phases")
@@ -229,6 +231,77 @@ def real_six() -> tuple[float, float]:
         f"(converge, whole playbook): ratio {batched / serial:.3f} ({verdict} the goal <= 0.55)"
     )
     return serial, batched
+
+
+# Seconds between a broker's return to every ISR and the preferred election onto it: the
+# roll elects at once (0); 30 and 60 give the restarted JVM time to warm up.
+MOVE_WAITS = (0.0, 30.0, 60.0)
+MOVE_WINDOW_S = 3.0  # messages sent this long after a move are counted as its cost
+
+
+def real_moves() -> None:
+    """What one leadership move costs the clients, by its kind, on molecule/kafka_cluster
+    under the roll benches' load: each broker is restarted (`systemctl restart`, so Kafka's
+    controlled shutdown moves its leaders away), waited for until it is back in every ISR
+    (the roll's own catch-up rule), then, after 0, 30 or 60 s, its preferred leaders are
+    elected (the roll's own election call). Prints p99 and max of the messages sent in the
+    3 s after each move: whether an election costs less onto a broker that had time to
+    warm up, and what a move costs against a controlled shutdown's."""
+    from kafka_helpers import HOSTS, bootstrap_servers, percentile
+
+    with cluster_up("kvt-bench-moves-") as (env, _log):
+        bootstrap = bootstrap_servers(env)
+        events: list[tuple[float, str]] = []
+        load = under_load(bootstrap, lambda: move_each_way(HOSTS, env, bootstrap, events))
+        load["events"] = events
+    print(f"{'move':<58} {'sent':>5} {'p99 ms':>7} {'max ms':>7}")
+    for t, what in events:
+        lats = [lat for sent, lat in load["samples"] if t <= sent < t + MOVE_WINDOW_S]
+        p99 = percentile(lats, 0.99) * 1000 if lats else float("nan")
+        top = max(lats, default=float("nan")) * 1000
+        print(f"{what:<58} {len(lats):>5} {p99:>7.0f} {top:>7.0f}")
+    print(f"\n{impact_table(('moves', load))}\n\nproduce latency per second beside the moves")
+    print(timeline(load))
+
+
+def move_each_way(
+    hosts: tuple[str, ...], env: dict[str, str], bootstrap: str, events: list[tuple[float, str]]
+) -> bool:
+    """Per broker: restart, back in every ISR, wait, preferred election, a quiet pause."""
+    from kafka_vmtune.restart.admin import AdminError, election_failed
+    from kafka_vmtune.restart.confluent_admin import ConfluentAdmin
+    from kafka_vmtune.restart.gates import caught_up, partitions_to_elect
+
+    admin = ConfluentAdmin(bootstrap, None, request_timeout=30.0)
+
+    def lagging(node: int) -> list[str]:
+        try:
+            return caught_up(admin.snapshot(), node)
+        except AdminError as exc:  # a bootstrap broker restarting: ask again
+            return [str(exc)]
+
+    try:
+        for node, (host, wait) in enumerate(zip(hosts, MOVE_WAITS, strict=True), start=1):
+            events.append((time.monotonic(), f"controlled shutdown of broker {node} (restart)"))
+            subprocess.run(
+                ["podman", "exec", host, "systemctl", "restart", "kafka.service"],
+                env=env,
+                check=True,
+                timeout=900,
+            )
+            while lagging(node):
+                time.sleep(0.2)
+            time.sleep(wait)
+            to_elect = partitions_to_elect(admin.snapshot(), node)
+            events.append(
+                (time.monotonic(), f"election onto broker {node}, {wait:.0f} s after its catch-up")
+            )
+            if any(election_failed(r) for r in admin.elect_preferred(to_elect)):
+                return False
+            time.sleep(15.0)
+    finally:
+        admin.close()
+    return True
 
 
 def bootstrap_servers_six(env: dict[str, str], hosts: Any, network: str) -> str:
@@ -269,10 +342,12 @@ def under_load(bootstrap: str, roll_it: Any) -> dict[str, Any]:
     during = load.latencies(began, ended)
     with load._lock:
         samples = sorted(load.acked.values())
+        moves = [m for m in load.leader_moves if began <= m[0] <= ended + 5.0]
     return {
         "began": began,
         "samples": [(sent, lat) for sent, lat in samples if began <= sent < ended],
         "events": [],
+        "moves": moves,
         "ok": ok,
         "seconds": ended - began,
         "errors": len(load.errors),
@@ -323,6 +398,8 @@ def timeline(roll: dict[str, Any]) -> str:
     marks: dict[int, list[str]] = {}
     for t, what in roll["events"]:
         marks.setdefault(int(t - began), []).append(what)
+    for t, part, was, now in roll.get("moves", []):
+        marks.setdefault(int(t - began), []).append(f"p{part} {was}->{now}")
     last = max([*seconds, *marks], default=-1)
     lines = ["   s   acked  p99 ms  max ms  phases"]
     for sec in range(last + 1):
@@ -354,6 +431,16 @@ def preferred_share(bootstrap: str) -> str:
     return f"{on}/{len(parts)}"
 
 
+def p99_from_first_event(roll: dict[str, Any]) -> float:
+    """p99 of the messages sent from the roll's first gate (or naive restart) on: the
+    roll proper, without the playbook before it (facts, apply, report), whose Ansible and
+    podman processes share this machine's two cores with the brokers."""
+    from kafka_helpers import percentile
+
+    first = min((t for t, _ in roll["events"]), default=roll["began"])
+    return percentile([lat for sent, lat in roll["samples"] if sent >= first], 0.99) * 1000
+
+
 def impact_table(*rolls: tuple[str, dict[str, Any]]) -> str:
     rows = [
         ("completed", lambda r: "yes" if r["ok"] else "NO"),
@@ -361,7 +448,9 @@ def impact_table(*rolls: tuple[str, dict[str, Any]]) -> str:
         ("produce errors", lambda r: str(r["errors"])),
         ("p99 produce latency (ms)", lambda r: f"{r['p99_ms']:.1f}"),
         ("max produce latency (ms)", lambda r: f"{r['max_ms']:.1f}"),
+        ("p99 from the first gate (ms)", lambda r: f"{p99_from_first_event(r):.1f}"),
         ("moments below min ISR", lambda r: str(r["below_min_isr"])),
+        ("leadership moves (test topic)", lambda r: str(len(r["moves"]))),
         ("partitions on preferred leader", lambda r: r["preferred"]),
         ("leaders per broker", lambda r: str(r["leaders"])),
     ]
@@ -476,8 +565,14 @@ def main() -> int:
     parser.add_argument(
         "--six", action="store_true", help="real six-node cluster: serial vs batched (KAFKA_HOME)"
     )
+    parser.add_argument(
+        "--moves", action="store_true", help="real cluster: what one leadership move costs"
+    )
     args = parser.parse_args()
     kafka_home = os.environ.get("KAFKA_HOME")
+    if args.moves:
+        real_moves()
+        return 0
     if args.six:
         serial, batched = real_six()
         return 0 if batched / serial <= 0.55 else 1

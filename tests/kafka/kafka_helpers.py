@@ -112,6 +112,9 @@ class Load:
     errors: list[str] = field(default_factory=list)
     consumed: set[int] = field(default_factory=set)
     below_min_isr: list[str] = field(default_factory=list)
+    # (monotonic time, partition, old leader, new leader) of the test topic, as the watcher's
+    # 0.5 s poll sees them: two moves between polls count as one.
+    leader_moves: list[tuple[float, int, int, int]] = field(default_factory=list)
     admin_errors: list[str] = field(default_factory=list)
     _stop_producing: threading.Event = field(default_factory=threading.Event)
     _stop_all: threading.Event = field(default_factory=threading.Event)
@@ -221,10 +224,17 @@ class Load:
         from confluent_kafka.admin import AdminClient
 
         admin = AdminClient({"bootstrap.servers": self.bootstrap})
+        leaders: dict[int, int] = {}
         while not self._stop_all.is_set():
             try:
                 meta = admin.list_topics(TOPIC, timeout=5)
                 for p in meta.topics[TOPIC].partitions.values():
+                    was = leaders.get(p.id, p.leader)
+                    if p.leader >= 0 and was >= 0 and p.leader != was:
+                        with self._lock:
+                            self.leader_moves.append((time.monotonic(), p.id, was, p.leader))
+                    if p.leader >= 0:
+                        leaders[p.id] = p.leader
                     if len(p.isrs) < MIN_ISR or p.leader < 0:
                         with self._lock:
                             self.below_min_isr.append(

@@ -36,6 +36,10 @@ def test_roll_costs_clients_nothing(cluster: tuple[dict[str, str], Path]) -> Non
     before = load.latencies(0.0, roll_began)
     during = load.latencies(roll_began, roll_ended)
     missing = sorted(set(load.acked) - load.consumed)
+    moves: dict[int, int] = {}
+    for t, part, _was, _now in load.leader_moves:
+        if roll_began <= t <= roll_ended + AFTER_S:
+            moves[part] = moves.get(part, 0) + 1
     print(
         "\nclient impact of the roll "
         f"({roll_ended - roll_began:.0f} s, {len(load.acked)} messages acknowledged):\n"
@@ -45,7 +49,8 @@ def test_roll_costs_clients_nothing(cluster: tuple[dict[str, str], Path]) -> Non
         f"  produce latency before the roll: p99 {percentile(before, 0.99) * 1000:.1f} ms, "
         f"max {max(before, default=0) * 1000:.1f} ms ({len(before)} messages)\n"
         f"  produce latency during the roll: p99 {percentile(during, 0.99) * 1000:.1f} ms, "
-        f"max {max(during, default=0) * 1000:.1f} ms ({len(during)} messages)"
+        f"max {max(during, default=0) * 1000:.1f} ms ({len(during)} messages)\n"
+        f"  leadership moves per partition: {dict(sorted(moves.items()))}"
     )
     assert code == 0, f"molecule converge (tune-vm.yml, policy always) failed:\n{log_tail(log)}"
     assert during, "no message was produced during the roll"
@@ -53,3 +58,6 @@ def test_roll_costs_clients_nothing(cluster: tuple[dict[str, str], Path]) -> Non
     assert missing == [], f"{len(missing)} acknowledged message(s) never consumed: {missing[:20]}"
     assert load.below_min_isr == [], load.below_min_isr[:20]
     assert preferred_leader_misses(bootstrap_servers(env)) == []
+    # Each move costs its partition's producers a second or two (bench_roll.py --moves), so
+    # a leader moves away for its broker's stop and back once, never more.
+    assert max(moves.values(), default=0) <= 2, f"leadership moves per partition: {moves}"
