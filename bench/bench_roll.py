@@ -349,12 +349,11 @@ def under_load(bootstrap: str, roll_it: Any) -> dict[str, Any]:
     during = load.latencies(began, ended)
     with load._lock:
         samples = sorted(load.acked.values())
-        moves = [m for m in load.leader_moves if began <= m[0] <= ended + 5.0]
     return {
         "began": began,
         "samples": [(sent, lat) for sent, lat in samples if began <= sent < ended],
         "events": [],
-        "moves": moves,
+        "moves": load.moves_between(began, ended + 5.0),  # a move is seen up to a poll late
         "ok": ok,
         "seconds": ended - began,
         "errors": len(load.errors),

@@ -154,6 +154,11 @@ class Load:
         with self._lock:
             return [lat for sent, lat in self.acked.values() if start <= sent < end]
 
+    def moves_between(self, start: float, end: float) -> list[tuple[float, int, int, int]]:
+        """The leader moves the watcher saw from start to end (both included)."""
+        with self._lock:
+            return [m for m in self.leader_moves if start <= m[0] <= end]
+
     def _produce(self) -> None:
         from confluent_kafka import KafkaError, Producer
 

@@ -37,9 +37,8 @@ def test_roll_costs_clients_nothing(cluster: tuple[dict[str, str], Path]) -> Non
     during = load.latencies(roll_began, roll_ended)
     missing = sorted(set(load.acked) - load.consumed)
     moves: dict[int, int] = {}
-    for t, part, _was, _now in load.leader_moves:
-        if roll_began <= t <= roll_ended + AFTER_S:
-            moves[part] = moves.get(part, 0) + 1
+    for _t, part, _was, _now in load.moves_between(roll_began, roll_ended + AFTER_S):
+        moves[part] = moves.get(part, 0) + 1
     print(
         "\nclient impact of the roll "
         f"({roll_ended - roll_began:.0f} s, {len(load.acked)} messages acknowledged):\n"
